@@ -1,0 +1,66 @@
+# Two commands for a fresh machine with Python 3.11+ and make:
+#   make course   set up .venv, generate the sandbox data, build the book
+#   make test     run the whole test suite
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+BOOK_HTML := book/_build/html
+# Book builds fail on any warning, broken reference or failing cell (Jupyter Book 1 would
+# otherwise swallow notebook errors).
+BOOK_SRC ?= .
+BOOK_CONFIG ?= book/_config.yml
+BOOK_TOC ?= book/_toc.yml
+BOOK_OUT ?= book
+BOOK_BUILD = $(BIN)/jupyter-book build $(BOOK_SRC) --config $(BOOK_CONFIG) --toc $(BOOK_TOC) \
+	--path-output $(BOOK_OUT) -W -n --keep-going
+LAB_OPTS ?=
+
+.PHONY: course venv data book test lab exercises lock clean
+
+course: venv data book
+	@echo
+	@echo "The course is built. Open this file in a web browser:"
+	@echo "  $(CURDIR)/$(BOOK_HTML)/index.html"
+
+venv: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed: run make PYTHON=python3.11 ...")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $@
+
+data: venv
+	$(BIN)/customs-course datasets build
+
+book: venv
+	$(BIN)/python -m customs_course.execution_cache $(BOOK_OUT)/_build
+	$(BOOK_BUILD)
+
+# The book build comes first: it executes the lessons whose code changed, and the notebook tests
+# then check those executions from the cache instead of running the lessons a second time.
+test: venv book
+	$(BIN)/python -m pytest -n auto --dist loadfile --nbval-lax --nbval-current-env \
+		tests modules solutions
+
+lab: venv
+	$(BIN)/jupyter lab --allow-root --ServerApp.root_dir="$(CURDIR)" $(LAB_OPTS)
+
+# Maintainers: regenerate the student versions in exercises/ from solutions/.
+exercises: venv
+	$(BIN)/customs-course assignments generate
+
+# Maintainers: re-resolve the pinned stack and rewrite constraints.txt.
+lock:
+	rm -rf build/lock-venv
+	$(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/python -m pip install --quiet --upgrade pip
+	build/lock-venv/bin/python -m pip install --quiet -e .
+	build/lock-venv/bin/python -m pip freeze --exclude-editable | sort > constraints.txt
+
+clean:
+	rm -rf book/_build build .pytest_cache

@@ -1,0 +1,79 @@
+"""Command-line interface: ``customs-course <group> <command>``.
+
+A thin layer over importable functions; each command imports its stage lazily so that
+``customs-course --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _datasets_build(args: argparse.Namespace) -> int:
+    from customs_course.datasets import build_editions
+
+    manifest = build_editions(editions=tuple(args.edition), formats=tuple(args.format))
+    print(f"Sandbox datasets written; checksums in {manifest}")
+    return 0
+
+
+def _assignments_generate(args: argparse.Namespace) -> int:
+    from customs_course.assignments import generate_student_versions
+
+    written = generate_student_versions(args.assignment or None)
+    for path in written:
+        print(f"student version: {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="customs-course", description="Tools of the Customs data analytics course."
+    )
+    groups = parser.add_subparsers(dest="group", required=True)
+
+    datasets = groups.add_parser("datasets", help="sandbox datasets")
+    datasets_cmds = datasets.add_subparsers(dest="command", required=True)
+    build = datasets_cmds.add_parser("build", help="generate the standard editions")
+    build.add_argument(
+        "--edition",
+        action="append",
+        choices=["small", "medium", "large"],
+        help="edition to build (repeatable; default: small and medium)",
+    )
+    build.add_argument(
+        "--format",
+        action="append",
+        choices=["parquet", "csv"],
+        help="file format (repeatable; default: parquet and csv)",
+    )
+    build.set_defaults(func=_datasets_build, edition=None, format=None)
+
+    assignments = groups.add_parser("assignments", help="graded assignments (nbgrader)")
+    assignments_cmds = assignments.add_subparsers(dest="command", required=True)
+    generate = assignments_cmds.add_parser(
+        "generate", help="write the student versions in exercises/ from solutions/"
+    )
+    generate.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    generate.set_defaults(func=_assignments_generate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "edition", None) is None and args.group == "datasets":
+        args.edition = ["small", "medium"]
+    if getattr(args, "format", None) is None and args.group == "datasets":
+        args.format = ["parquet", "csv"]
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

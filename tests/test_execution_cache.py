@@ -1,0 +1,70 @@
+"""Does the notebook tests' reuse of the book's executions stay correct?"""
+
+from __future__ import annotations
+
+import nbformat
+from jupyter_cache import get_cache
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from customs_course import execution_cache
+from customs_course.execution_cache import (
+    FINGERPRINT_FILE,
+    cached_execution,
+    course_fingerprint,
+    first_error,
+    prepare,
+)
+
+
+def lesson(code: str) -> nbformat.NotebookNode:
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return new_notebook(cells=[new_code_cell(code)], metadata={"kernelspec": kernelspec})
+
+
+def executed(code: str, output) -> nbformat.NotebookNode:
+    notebook = lesson(code)
+    notebook.cells[0].outputs = [output]
+    return notebook
+
+
+def cache_execution(build_dir, notebook):
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(build_dir / execution_cache.CACHE_SUBDIR)
+    cache.cache_notebook_bundle(CacheBundleIn(notebook, "lesson.ipynb"), check_validity=False)
+
+
+def test_does_a_change_of_course_code_clear_stale_results(tmp_path):
+    for sub in execution_cache.STALE_SUBDIRS:
+        (tmp_path / sub).mkdir()
+    (tmp_path / FINGERPRINT_FILE).write_text("fingerprint of older course code")
+    assert prepare(tmp_path) is True
+    assert not any((tmp_path / sub).exists() for sub in execution_cache.STALE_SUBDIRS)
+    assert (tmp_path / FINGERPRINT_FILE).read_text() == course_fingerprint()
+
+
+def test_does_an_unchanged_course_keep_its_results(tmp_path):
+    prepare(tmp_path)
+    (tmp_path / ".doctrees").mkdir()
+    assert prepare(tmp_path) is False
+    assert (tmp_path / ".doctrees").exists()
+
+
+def test_is_a_cached_execution_reused_only_for_the_same_code_and_course(tmp_path, monkeypatch):
+    monkeypatch.setattr(execution_cache, "course_fingerprint", lambda: "this course")
+    prepare(tmp_path)
+    result = new_output("execute_result", {"text/plain": "2"}, execution_count=1)
+    cache_execution(tmp_path, executed("1 + 1", result))
+    assert cached_execution(lesson("1 + 1"), tmp_path) is not None
+    assert cached_execution(lesson("1 + 2"), tmp_path) is None
+    (tmp_path / FINGERPRINT_FILE).write_text("fingerprint of older course code")
+    assert cached_execution(lesson("1 + 1"), tmp_path) is None
+
+
+def test_is_an_error_in_a_cached_execution_reported():
+    error = new_output("error", ename="ValueError", evalue="bad data", traceback=[])
+    assert first_error(executed("raise ValueError('bad data')", error)) == (
+        "cell 0 raised ValueError: bad data"
+    )
+    ok = new_output("stream", name="stdout", text="fine")
+    assert first_error(executed("print('fine')", ok)) is None
