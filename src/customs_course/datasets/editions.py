@@ -1,0 +1,186 @@
+"""Standard editions: the same tables for everyone, written as Parquet and CSV with checksums.
+
+``build_editions`` (run by ``make course`` through ``customs-course datasets build``) writes
+``<out_dir>/<name>/<name>_<edition>.parquet`` and ``.csv`` for every dataset and records their
+sha256 in ``<out_dir>/manifest.sha256`` (the format of ``sha256sum``, so
+``cd datasets && sha256sum -c manifest.sha256`` checks them). The same seed gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import MappingProxyType
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from customs_course.datasets._validate import check_choice
+from customs_course.datasets._version import DEFAULT_SEED
+from customs_course.datasets.cards import DATASET_NAMES, check_frame
+
+FORMATS = ("parquet", "csv")
+MANIFEST_NAME = "manifest.sha256"
+
+#: Rows per dataset and edition. None: the size follows from another table (clearance events
+#: have one row per declaration of the same edition) or is fixed (the HS nomenclature).
+EDITIONS = MappingProxyType({
+    "small": MappingProxyType({
+        "declarations": 10_000, "clearance_events": None, "seizures": 1_000,
+        "mirror_flows": 2_000, "hs_nomenclature": None, "goods_descriptions": 5_000,
+    }),
+    "medium": MappingProxyType({
+        "declarations": 200_000, "clearance_events": None, "seizures": 20_000,
+        "mirror_flows": 50_000, "hs_nomenclature": None, "goods_descriptions": 50_000,
+    }),
+    "large": MappingProxyType({
+        "declarations": 5_000_000, "clearance_events": None, "seizures": 500_000,
+        "mirror_flows": 500_000, "hs_nomenclature": None, "goods_descriptions": 1_000_000,
+    }),
+})
+#: Formats each edition is written in (the large one is too big for CSV to be useful).
+EDITION_FORMATS = MappingProxyType({"small": FORMATS, "medium": FORMATS, "large": ("parquet",)})
+
+
+def _builders() -> dict[str, Callable[..., pd.DataFrame]]:
+    from customs_course import datasets as ds
+
+    return {
+        "declarations": lambda n, _: ds.make_declarations(n, random_state=DEFAULT_SEED),
+        "clearance_events": lambda _, decl: ds.make_clearance_events(
+            declarations=decl, random_state=DEFAULT_SEED),
+        "seizures": lambda n, _: ds.make_seizures(n, random_state=DEFAULT_SEED),
+        "mirror_flows": lambda n, _: ds.make_mirror_flows(n, random_state=DEFAULT_SEED),
+        "hs_nomenclature": lambda _, __: ds.make_hs_nomenclature(),
+        "goods_descriptions": lambda n, _: ds.make_goods_descriptions(n, random_state=DEFAULT_SEED),
+    }
+
+
+def make_edition(name: str, edition: str, *, declarations: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
+    """Generate dataset ``name`` of a standard edition in memory (checked against its card).
+
+    ``declarations`` (the same edition's declarations) saves regenerating them for
+    ``clearance_events``.
+    """
+    check_choice(name, name="name", allowed=DATASET_NAMES)
+    check_choice(edition, name="edition", allowed=tuple(EDITIONS))
+    if name == "clearance_events" and declarations is None:
+        declarations = make_edition("declarations", edition)
+    frame = _builders()[name](EDITIONS[edition][name], declarations)
+    return check_frame(frame, name)
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_frame(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+    """Write ``frame`` to ``path`` as Parquet (zstd) or CSV, byte for byte reproducibly."""
+    check_choice(fmt, name="format", allowed=FORMATS)
+    if fmt == "parquet":
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        _atomic_write(path, lambda p: pq.write_table(table, p, compression="zstd"))
+    else:
+        _atomic_write(path, lambda p: frame.to_csv(p, index=False, lineterminator="\n"))
+    return path
+
+
+def dataset_path(out_dir: Path, name: str, edition: str, fmt: str) -> Path:
+    """Where the file of a dataset's edition lives under ``out_dir``."""
+    return Path(out_dir) / name / f"{name}_{edition}.{fmt}"
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(path: Path) -> dict[str, str]:
+    """Return ``{relative path: sha256}`` from a manifest file (empty if it does not exist)."""
+    if not Path(path).is_file():
+        return {}
+    entries = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest, rel = line.split(maxsplit=1)
+            entries[rel.lstrip("*")] = digest
+    return entries
+
+
+def _check_many(values: Iterable[str], *, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = (values,)
+    values = tuple(values)
+    if not values:
+        raise ValueError(f"{name} is empty; give at least one of {', '.join(allowed)}.")
+    for value in values:
+        check_choice(value, name=name, allowed=allowed)
+    return values
+
+
+def build_editions(
+    out_dir: str | os.PathLike | None = None,
+    *,
+    editions: Iterable[str] = ("small", "medium"),
+    formats: Iterable[str] = FORMATS,
+) -> Path:
+    """Write every dataset of the given editions and update the sha256 manifest.
+
+    Parameters
+    ----------
+    out_dir : path, default=None
+        Folder to write to; None means :func:`customs_course.paths.data_dir` (``datasets/`` of
+        the checkout, or the folder named by ``CUSTOMS_COURSE_DATA``).
+    editions : iterable of str, default=('small', 'medium')
+        Editions to write; 'large' (millions of rows, Parquet only) takes about half a minute.
+    formats : iterable of str, default=('parquet', 'csv')
+        File formats. The large edition is always written as Parquet only.
+
+    Returns
+    -------
+    pathlib.Path
+        The manifest, ``<out_dir>/manifest.sha256``.
+    """
+    from customs_course import paths
+
+    editions = _check_many(editions, name="edition", allowed=tuple(EDITIONS))
+    formats = _check_many(formats, name="format", allowed=FORMATS)
+    out = Path(out_dir) if out_dir is not None else paths.data_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = out / MANIFEST_NAME
+    entries = read_manifest(manifest)
+    for edition in editions:
+        chosen = [f for f in formats if f in EDITION_FORMATS[edition]]
+        if len(chosen) < len(formats):
+            print(f"note: the {edition} edition is written as Parquet only", file=sys.stderr)
+        declarations = None
+        for name in DATASET_NAMES:
+            frame = make_edition(name, edition, declarations=declarations)
+            if name == "declarations":
+                declarations = frame
+            for fmt in chosen:
+                path = write_frame(frame, dataset_path(out, name, edition, fmt), fmt)
+                entries[path.relative_to(out).as_posix()] = sha256_of(path)
+            del frame
+    lines = [f"{digest}  {rel}\n" for rel, digest in sorted(entries.items())]
+    manifest.write_text("".join(lines), encoding="utf-8")
+    return manifest

@@ -1,0 +1,141 @@
+"""Do the declarations look like customs data and carry the planted mechanisms?"""
+
+from __future__ import annotations
+
+import pytest
+
+from customs_course.datasets import load_card
+from customs_course.datasets._world import registry
+
+
+@pytest.fixture(scope="module")
+def df(medium_declarations):
+    return medium_declarations
+
+
+@pytest.fixture(scope="module")
+def fraud(df):
+    return df["fraud_type"] != "none"
+
+
+def _within(value, bounds):
+    return bounds[0] <= value <= bounds[1]
+
+
+def test_is_fraud_a_few_per_cent_and_denser_among_inspected(df, fraud):
+    expected = load_card("declarations")["expected"]
+    assert _within(fraud.mean(), expected["fraud_share"])
+    assert _within(df["inspected"].mean(), expected["inspected_share"])
+    among_inspected = fraud[df["inspected"]].mean()
+    assert _within(among_inspected, expected["fraud_share_among_inspected"])
+    assert among_inspected > 2 * fraud[~df["inspected"]].mean()  # selection bias
+
+
+def test_is_the_outcome_known_only_for_inspected_lines_and_the_truth_for_all(df):
+    assert df["inspection_outcome"].isna().eq(~df["inspected"]).all()
+    assert df["fraud_type"].notna().all() and df["revenue_at_risk"].notna().all()
+    found = df["inspection_outcome"].notna() & (df["inspection_outcome"] != "no_irregularity")
+    assert (df.loc[found, "inspection_outcome"].astype(str)
+            == df.loc[found, "fraud_type"].astype(str)).all()
+
+
+def test_is_revenue_at_risk_positive_exactly_for_fraud(df, fraud):
+    assert (df.loc[fraud, "revenue_at_risk"] > 0).all()
+    assert (df.loc[~fraud, "revenue_at_risk"] == 0).all()
+
+
+def test_are_values_and_importer_sizes_heavy_tailed(df):
+    value = df["customs_value"]
+    assert value.max() / value.median() > 1_000
+    lines = df["importer_id"].value_counts()
+    top = lines.head(max(1, int(0.01 * (lines > 0).sum()))).sum() / len(df)
+    assert top > 0.3, "the largest 1% of importers should lodge a large share of the lines"
+
+
+def test_do_a_few_chapters_origins_and_modes_dominate(df):
+    chapters = df["hs6"].astype(str).str[:2].value_counts(normalize=True)
+    assert chapters.head(5).sum() > 0.4
+    origins = df["origin_country"].value_counts(normalize=True)
+    assert origins.index[0] == "CN" and origins.iloc[0] > 0.15
+    assert df["mode_of_transport"].value_counts(normalize=True).head(2).sum() > 0.8
+
+
+def test_are_the_amounts_consistent(df):
+    assert (df["customs_value"] >= df["fob_value"]).all()
+    home = df["procedure"] == "home_use"
+    assert (df.loc[~home, "duty_and_taxes"] == 0).all()
+    assert (df.loc[home, "duty_and_taxes"] > 0).all()
+    assert (df.loc[df["preference_claimed"], "tariff_rate"] == 0).all()
+    first = df.groupby("declaration_id")["line_number"].agg(["min", "max", "size"])
+    assert (first["min"] == 1).all() and (first["max"] == first["size"]).all()
+
+
+def test_does_the_year_allow_temporal_splits(df):
+    dates = df["lodgement_date"]
+    assert (dates.max() - dates.min()).days >= 360
+    assert df["declaration_id"].is_monotonic_increasing
+
+
+def test_are_ids_from_the_shared_registry(df):
+    assert set(df["importer_id"].cat.categories) == set(registry("importer"))
+    assert df["office"].astype(str).isin(registry("office")).all()
+
+
+def test_is_undervaluation_seasonal(df):
+    quarter = df["lodgement_date"].dt.quarter
+    rate = (df["fraud_type"] == "undervaluation").groupby(quarter).mean()
+    assert rate[4] > 1.2 * rate[[1, 2, 3]].mean()
+
+
+def test_does_lodgement_volume_follow_the_seasons_and_the_week(df):
+    month = df.drop_duplicates("declaration_id")["lodgement_date"].dt.month.value_counts()
+    assert month[11] > 1.2 * month[2]
+    weekday = df.drop_duplicates("declaration_id")["lodgement_date"].dt.day_of_week
+    assert (weekday >= 5).mean() < 0.15
+
+
+def test_does_misclassification_drift_between_chapters(df):
+    mis = df[df["fraud_type"] == "misclassification"]
+    half = mis["lodgement_date"].dt.month <= 6
+    chapter = mis["hs6"].astype(str).str[:2].astype(int)
+    early = chapter.isin([84, 85])
+    late = chapter.isin([42, 61, 62, 64])
+    assert early[half].mean() > early[~half].mean() + 0.1
+    assert late[~half].mean() > late[half].mean() + 0.1
+
+
+def test_does_the_false_origin_hub_move_from_vn_to_my(df):
+    org = df[df["fraud_type"] == "origin"]
+    first = org["lodgement_date"].dt.month <= 4
+    last = org["lodgement_date"].dt.month >= 9
+    assert (org.loc[first, "origin_country"] == "VN").mean() > 0.8
+    assert (org.loc[last, "origin_country"] == "MY").mean() > 0.6
+    assert org["preference_claimed"].all()
+
+
+def test_are_repeat_offenders_visible(df, fraud):
+    per_importer = fraud.groupby(df["importer_id"], observed=True).agg(["sum", "size"])
+    busy = per_importer[per_importer["size"] >= 20]
+    share = busy["sum"] / busy["size"]
+    assert share.quantile(0.95) > 5 * fraud.mean() or share.max() > 0.3
+    assert (share == 0).mean() > 0.3
+
+
+def test_do_electric_cars_gain_share_over_the_year(df):
+    cars = df[df["hs6"].isin(["870323", "870380"])]
+    ev = (cars["hs6"] == "870380").groupby(cars["lodgement_date"].dt.quarter).mean()
+    assert ev[4] > ev[1] + 0.1
+
+
+def test_is_misclassification_always_to_a_lower_duty_code_of_the_same_chapter(df):
+    from customs_course.datasets._world import get_world
+
+    hs = get_world().hs.set_index("hs6")
+    mis = df[df["fraud_type"] == "misclassification"]
+    declared = mis["hs6"].astype(str)
+    # the declared code has a higher-duty sibling in its chapter
+    burden = hs["duty"] + hs["excise"]
+    max_burden = burden.groupby(hs["chapter"]).max()
+    chapter = declared.str[:2].astype(int)
+    assert (declared.map(burden).to_numpy() < chapter.map(max_burden).to_numpy()).all()
+    assert (mis["revenue_at_risk"] > 0).all()
