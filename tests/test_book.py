@@ -65,21 +65,52 @@ def test_does_the_book_show_the_student_version_and_no_solution(built_book):
     assert downloads, "the exercise page should offer the student notebook for download"
 
 
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
+
+
+def external_references(text: str) -> list[str]:
+    """Addresses on other hosts that a page or stylesheet would load, inline scripts included."""
+    hits = EXTERNAL_LOAD.findall(text)
+    for script in INLINE_SCRIPT.findall(text):
+        hits += re.findall(r"https?://[^\s\"'`]+", script)
+    return hits
+
+
+def test_does_the_offline_scan_catch_each_kind_of_external_load():
+    pages = [
+        '<script src="https://cdn.example.org/x.js"></script>',
+        '<link rel="stylesheet" href="//fonts.example.org/css">',
+        "<style>@font-face { src: url(https://fonts.example.org/f.woff2) }</style>",
+        '<script>const URL = "https://unpkg.example.org/thebe.js";</script>',
+    ]
+    assert all(external_references(page) for page in pages)
+    assert not external_references('<script src="_static/x.js"></script><a href="https://a.b">')
+
+
 @pytest.mark.slow
 def test_does_the_built_site_load_nothing_from_another_host(built_book):
     offending = {}
     for page in [*built_book.rglob("*.html"), *built_book.rglob("*.css")]:
-        hits = EXTERNAL_LOAD.findall(page.read_text(errors="replace"))
+        hits = external_references(page.read_text(errors="replace"))
         if hits:
             offending[str(page.relative_to(built_book))] = hits[:3]
     assert not offending, offending
 
 
 @pytest.mark.slow
+def test_is_math_typeset_by_the_sites_own_mathjax(built_book):
+    glossary = (built_book / "book" / "glossary.html").read_text()
+    assert re.search(r'<script[^>]+src="\.\./_static/mathjax/tex-chtml\.js', glossary)
+    assert (built_book / "_static" / "mathjax" / "tex-chtml.js").stat().st_size > 100_000
+    assert any((built_book / "_static" / "mathjax" / "output" / "chtml").rglob("*.woff"))
+
+
+@pytest.mark.slow
 def test_does_a_failing_cell_or_broken_reference_fail_the_build(tmp_path):
-    (tmp_path / "_config.yml").write_text(
-        (ROOT / "book" / "_config.yml").read_text().replace("exercises/*/*.ipynb", "none/*.ipynb")
-    )
+    config = (ROOT / "book" / "_config.yml").read_text()
+    config = config.replace("exercises/*/*.ipynb", "none/*.ipynb")
+    config = config.replace("offline_site: _ext", f"offline_site: {ROOT / 'book' / '_ext'}")
+    (tmp_path / "_config.yml").write_text(config)
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: lesson\n")
     (tmp_path / "intro.md").write_text("# Intro\n\nSee {ref}`a-label-that-does-not-exist`.\n")
     (tmp_path / "lesson.md").write_text(

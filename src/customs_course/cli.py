@@ -28,6 +28,14 @@ def _assignments_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _selfcheck_update(args: argparse.Namespace) -> int:
+    from customs_course.selfcheck import update_hashes
+
+    changed = update_hashes()
+    print(f"updated {len(changed)} self-check hashes: {', '.join(changed) or 'none changed'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customs-course", description="Tools of the Customs data analytics course."
@@ -58,6 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
     generate.set_defaults(func=_assignments_generate)
+
+    selfcheck = groups.add_parser("selfcheck", help="learners' self-check questions")
+    selfcheck_cmds = selfcheck.add_subparsers(dest="command", required=True)
+    update = selfcheck_cmds.add_parser(
+        "update", help="recompute the stored answer hashes from grading/selfcheck/"
+    )
+    update.set_defaults(func=_selfcheck_update)
+
+    from customs_course.grading.commands import add_grade_group  # argparse only: stays fast
+
+    add_grade_group(groups)
     return parser
 
 
