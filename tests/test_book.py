@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+import shutil
 import subprocess
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "book" / "_build" / "html"
@@ -128,3 +134,134 @@ def test_does_a_failing_cell_or_broken_reference_fail_the_build(tmp_path):
     assert result.returncode != 0, output[-3000:]
     assert "a-label-that-does-not-exist" in output
     assert "broken cell" in output or "Executing notebook failed" in output
+
+
+# --- In a browser: headless Chromium from Debian, driven by Playwright. ---------------------
+# These tests live beside the build tests so that (with pytest-xdist's --dist loadfile) nothing
+# reads the site while another worker rebuilds it.
+
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",  # the tests may run as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",  # a closed network: no background connections
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "build" / "test-artifacts" / "screenshots"
+# Skipped on a machine without Chromium, but never in CI, which installs it (.ci/run).
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed: `apt-get install chromium` (.ci/run does it)",
+)
+
+
+def lessons_by_level() -> dict[str, str]:
+    """The first lesson (a page from modules/) of each part of the table of contents."""
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
+    firsts = {}
+    for part in toc["parts"]:
+        files = [c["file"] for c in part["chapters"] if c["file"].startswith("modules/")]
+        if files:
+            firsts[part["caption"]] = files[0]
+    return firsts
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    """Serve the built site on a loopback port, as a web server would."""
+
+    class QuietHandler(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(built_book))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    """A page that records console errors and refuses any request to another host."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.problems = []
+    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+
+    def local_only(route):
+        if route.request.url.startswith(site):
+            route.continue_()
+        else:
+            page.problems.append(f"request to another host: {route.request.url}")
+            route.abort()
+
+    page.route("**/*", local_only)
+    yield page
+    page.close()
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+def test_can_a_reader_reach_a_lesson_of_each_level_from_the_landing_page(page, site):
+    levels = lessons_by_level()
+    assert levels, "the table of contents lists no lesson"
+    page.goto(f"{site}/index.html")
+    page.wait_for_load_state("networkidle")
+    assert "Data Analytics for Customs" in page.title()
+    shoot(page, "landing")
+    for level, lesson in levels.items():
+        page.goto(f"{site}/book/intro.html")
+        link = page.locator(f'nav.bd-docs-nav a[href$="{lesson}.html"]').first
+        assert link.count(), f"no link to {lesson} in the navigation of {level}"
+        link.click()
+        page.wait_for_load_state("networkidle")
+        assert page.url.endswith(f"{lesson}.html")
+        assert page.locator("h1").first.inner_text().strip(), f"{lesson} has no title"
+        figures = page.locator("article img")
+        for index in range(figures.count()):
+            image = figures.nth(index)
+            assert image.get_attribute("alt"), f"a figure of {lesson} has no alt text"
+            width = image.evaluate("img => img.complete ? img.naturalWidth : 0")
+            assert width > 0, f"a figure of {lesson} did not render"
+        shoot(page, lesson.replace("/", "__"))
+    assert not page.problems, page.problems
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+def test_does_the_search_box_find_the_lessons(page, site):
+    page.goto(f"{site}/book/intro.html")
+    page.locator("button.search-button-field, button.search-button__button").first.click()
+    box = page.locator("input[name='q']:visible").first
+    box.fill("declarations")
+    box.press("Enter")
+    page.wait_for_url("**/search.html?q=declarations*")
+    results = page.locator("#search-results li")
+    results.first.wait_for(timeout=20_000)
+    shoot(page, "search")
+    links = [results.nth(i).locator("a").first.get_attribute("href")
+             for i in range(results.count())]
+    assert any("modules/" in (href or "") for href in links), links
+    assert not page.problems, page.problems
