@@ -38,7 +38,7 @@ data: venv
 	$(BIN)/customs-course datasets build
 
 book: venv
-	$(BIN)/python -m customs_course.execution_cache $(BOOK_OUT)/_build
+	$(BIN)/python -m customs_course.execution_cache $(BOOK_OUT)/_build $(BOOK_SRC)
 	$(BOOK_BUILD)
 
 # The book build comes first: it executes the lessons whose code changed, and the notebook tests

@@ -15,15 +15,7 @@ import jupytext
 import nbval.plugin
 import pytest
 
-from customs_course.execution_cache import cached_execution, first_error
-
-
-def is_text_notebook(path: Path) -> bool:
-    """A Markdown file whose YAML header declares a kernel is a MyST notebook."""
-    if path.suffix != ".md":
-        return False
-    head = path.read_text(encoding="utf-8")[:2000]
-    return head.startswith("---") and "kernelspec:" in head
+from customs_course.execution_cache import cached_execution, first_error, is_text_notebook
 
 
 class CachedExecution(pytest.Item):

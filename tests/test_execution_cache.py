@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import nbformat
+import pytest
 from jupyter_cache import get_cache
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
@@ -68,3 +69,36 @@ def test_is_an_error_in_a_cached_execution_reported():
     )
     ok = new_output("stream", name="stdout", text="fine")
     assert first_error(executed("print('fine')", ok)) is None
+
+
+LESSON_HEADER = (
+    "---\njupytext:\n  text_representation:\n    format_name: myst\n"
+    "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n# A lesson\n\n"
+)
+
+
+@pytest.mark.notebooks
+def test_are_lessons_run_in_parallel_and_only_successes_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(execution_cache, "course_fingerprint", lambda: "this course")
+    lessons = tmp_path / "modules" / "level9"
+    lessons.mkdir(parents=True)
+    (lessons / "01_ok.md").write_text(LESSON_HEADER + "```{code-cell} ipython3\n6 * 7\n```\n")
+    (lessons / "02_broken.md").write_text(
+        LESSON_HEADER + "```{code-cell} ipython3\nraise ValueError('broken')\n```\n"
+    )
+    (lessons / "notes.md").write_text("# Not a notebook\n")
+    build = tmp_path / "_build"
+    prepare(build)
+    paths = execution_cache.lesson_paths(tmp_path)
+    assert [p.name for p in paths] == ["01_ok.md", "02_broken.md"]
+
+    outcome = execution_cache.execute_in_parallel(build, paths, workers=2)
+    assert [p.name for p in outcome["executed"]] == ["01_ok.md"]
+    assert [p.name for p in outcome["failed"]] == ["02_broken.md"]
+    executed = cached_execution(execution_cache.read_lesson(paths[0]), build)
+    code = [cell for cell in executed.cells if cell.cell_type == "code"]
+    assert code[0].outputs[0]["data"]["text/plain"] == "42"
+    assert cached_execution(execution_cache.read_lesson(paths[1]), build) is None
+
+    again = execution_cache.execute_in_parallel(build, paths, workers=2)
+    assert [p.name for p in again["cached"]] == ["01_ok.md"]

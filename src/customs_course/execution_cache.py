@@ -7,15 +7,23 @@ its data manifest or its pinned stack could leave a stale result that still look
 cache is therefore stamped with a fingerprint of those files and cleared when it changes, with
 Sphinx's saved environment, which would otherwise not even re-read an unchanged lesson.
 
-``python -m customs_course.execution_cache BUILD_DIR`` prepares the build folder (the book's
-``_build``) before a build.
+Jupyter Book executes lessons one after another while it reads them; ``execute_in_parallel``
+runs the lessons that have no current result in parallel processes first and stores each result
+exactly as myst-nb would, so the build then only reads them. A lesson that fails is not stored:
+the build executes it again and reports the error.
+
+``python -m customs_course.execution_cache BUILD_DIR [SOURCE_DIR]`` prepares the build folder
+(the book's ``_build``) and runs the lessons of the book's source folder before a build.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -92,11 +100,83 @@ def first_error(notebook: nbformat.NotebookNode) -> str | None:
     return None
 
 
+def is_text_notebook(path: Path) -> bool:
+    """A Markdown file whose YAML header declares a kernel is a MyST notebook."""
+    if path.suffix != ".md":
+        return False
+    head = path.read_text(encoding="utf-8")[:2000]
+    return head.startswith("---") and "kernelspec:" in head
+
+
+def lesson_paths(source: Path | None = None) -> list[Path]:
+    """The lessons (MyST notebooks in modules/<level>/) of a book source folder."""
+    lessons = Path(source or repo_root()).glob("modules/*/*.md")
+    return sorted(path.resolve() for path in lessons if is_text_notebook(path))
+
+
+def read_lesson(path: Path) -> nbformat.NotebookNode:
+    """Read a lesson as myst-nb does, so that its cache key is the book build's."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    return read_myst_markdown_notebook(path.read_text(encoding="utf-8"))
+
+
+def _execute(path: Path, timeout: int):
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    notebook = read_lesson(path)
+    result = single_nb_execution(
+        notebook, cwd=str(path.parent), allow_errors=False, timeout=timeout, meta_override=True
+    )
+    error = f"{type(result.err).__name__}: {result.err}" if result.err else None
+    return notebook, result.time, error
+
+
+def execute_in_parallel(
+    build_dir: Path, paths: list[Path], *, workers: int | None = None, timeout: int = 120
+) -> dict[str, list[Path]]:
+    """Execute the lessons without a current cached result, in parallel; store the successes."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(build_dir / CACHE_SUBDIR)
+    outcome: dict[str, list[Path]] = {"cached": [], "executed": [], "failed": []}
+    pending = []
+    for path in paths:
+        try:
+            cache.match_cache_notebook(read_lesson(path))
+            outcome["cached"].append(path)
+        except KeyError:
+            pending.append(path)
+    if not pending:
+        return outcome
+    workers = workers or os.cpu_count() or 1
+    with ProcessPoolExecutor(max_workers=min(workers, len(pending))) as pool:
+        futures = {path: pool.submit(_execute, path, timeout) for path in pending}
+        for path, future in futures.items():
+            notebook, seconds, error = future.result()
+            if error:
+                outcome["failed"].append(path)
+                continue
+            bundle = CacheBundleIn(notebook, str(path), data={"execution_seconds": seconds})
+            cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+            outcome["executed"].append(path)
+    return outcome
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     build_dir = Path(args[0]) if args else default_build_dir()
+    source = Path(args[1]) if len(args) > 1 else repo_root()
     if prepare(build_dir):
         print(f"Course code changed since the last build: lessons will run again ({build_dir})")
+    started = time.perf_counter()
+    outcome = execute_in_parallel(build_dir, lesson_paths(source))
+    print(
+        f"Lessons: {len(outcome['executed'])} executed in parallel, {len(outcome['cached'])} "
+        f"already cached, {len(outcome['failed'])} failed (the book build reports them) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 
