@@ -37,7 +37,8 @@ $(INSTALLED): pyproject.toml constraints.txt
 data: venv
 	$(BIN)/customs-course datasets build
 
-book: venv
+# The Data Portal offers the small edition's files for download: generate the data first.
+book: venv data
 	$(BIN)/python -m customs_course.execution_cache $(BOOK_OUT)/_build $(BOOK_SRC)
 	$(BOOK_BUILD)
 

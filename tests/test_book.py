@@ -103,6 +103,47 @@ def test_does_the_built_site_load_nothing_from_another_host(built_book):
     assert not offending, offending
 
 
+def content_pages(built_book: Path) -> list[Path]:
+    skip = {"genindex.html", "search.html", "index.html"}
+    return [p for p in built_book.rglob("*.html")
+            if p.name not in skip and "_static" not in p.parts and "reports" not in p.parts]
+
+
+@pytest.mark.slow
+def test_has_every_figure_of_the_site_alt_text(built_book):
+    missing = {}
+    for page in content_pages(built_book):
+        article = page.read_text().split('<article class="bd-article"', 1)[-1]
+        bare = [img for img in re.findall(r"<img\b[^>]*>", article)
+                if not re.search(r'\balt="[^"]+"', img)]
+        if bare:
+            missing[str(page.relative_to(built_book))] = bare[:2]
+    assert not missing, missing
+
+
+@pytest.mark.slow
+def test_are_the_headings_of_every_page_in_order(built_book):
+    """One h1 per page, and no heading deeper than one level below the one before it."""
+    problems = {}
+    for page in content_pages(built_book):
+        article = page.read_text().split('<article class="bd-article"', 1)[-1]
+        article = article.split("</article>", 1)[0]
+        levels = [int(level) for level in re.findall(r"<h([1-6])\b", article)]
+        jumps = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+        if levels.count(1) != 1 or jumps:
+            problems[str(page.relative_to(built_book))] = levels[:12]
+    assert not problems, problems
+
+
+@pytest.mark.slow
+def test_does_the_portal_offer_each_dataset_for_download(built_book):
+    from customs_course.datasets import DATASET_NAMES
+
+    downloads = {p.name for p in (built_book / "_downloads").rglob("*")}
+    for name in DATASET_NAMES:
+        assert {f"{name}_small.csv", f"{name}_small.parquet"} <= downloads, name
+
+
 @pytest.mark.slow
 def test_is_math_typeset_by_the_sites_own_mathjax(built_book):
     glossary = (built_book / "book" / "glossary.html").read_text()

@@ -109,9 +109,12 @@ def is_text_notebook(path: Path) -> bool:
 
 
 def lesson_paths(source: Path | None = None) -> list[Path]:
-    """The lessons (MyST notebooks in modules/<level>/) of a book source folder."""
-    lessons = Path(source or repo_root()).glob("modules/*/*.md")
-    return sorted(path.resolve() for path in lessons if is_text_notebook(path))
+    """The executable pages of a book source folder: lessons (MyST notebooks in
+    modules/<level>/) and notebook pages of the book itself (such as the Data Portal)."""
+    source = Path(source or repo_root())
+    pages = [*source.glob("modules/*/*.md"), *source.glob("book/**/*.md")]
+    return sorted(path.resolve() for path in pages
+                  if "_build" not in path.parts and is_text_notebook(path))
 
 
 def read_lesson(path: Path) -> nbformat.NotebookNode:
