@@ -17,6 +17,9 @@ BOOK_OUT ?= book
 BOOK_BUILD = $(BIN)/jupyter-book build $(BOOK_SRC) --config $(BOOK_CONFIG) --toc $(BOOK_TOC) \
 	--path-output $(BOOK_OUT) -W -n --keep-going
 LAB_OPTS ?=
+# Notebooks run in parallel, one per core; a numerical library spreading each of them over all
+# cores as well would oversubscribe the machine.
+ONE_THREAD_EACH := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 .PHONY: course venv data book test lab exercises lock clean
 
@@ -39,13 +42,13 @@ data: venv
 
 # The Data Portal offers the small edition's files for download: generate the data first.
 book: venv data
-	$(BIN)/python -m customs_course.execution_cache $(BOOK_OUT)/_build $(BOOK_SRC)
-	$(BOOK_BUILD)
+	$(ONE_THREAD_EACH) $(BIN)/python -m customs_course.execution_cache $(BOOK_OUT)/_build $(BOOK_SRC)
+	$(ONE_THREAD_EACH) $(BOOK_BUILD)
 
 # The book build comes first: it executes the lessons whose code changed, and the notebook tests
 # then check those executions from the cache instead of running the lessons a second time.
 test: venv book
-	$(BIN)/python -m pytest -n auto --dist loadfile --nbval-lax --nbval-current-env \
+	$(ONE_THREAD_EACH) $(BIN)/python -m pytest -n auto --dist loadfile --nbval-lax --nbval-current-env \
 		tests modules solutions
 
 lab: venv
