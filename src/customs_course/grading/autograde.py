@@ -1,0 +1,254 @@
+"""Autograde every student of an assignment with N parallel workers, resumably.
+
+Why this design
+---------------
+nbgrader's gradebook is one SQLite file. Running several ``nbgrader autograde`` processes on it
+at once makes them wait for, and then fail on, its write lock ("database is locked"), and
+nbgrader turns that into a failed submission. So the expensive part, executing notebooks, runs in
+parallel, and the gradebook is written by one process only:
+
+1. The main process checks every submission first (:mod:`~customs_course.grading.checks`):
+   missing, corrupt and wrong-assignment submissions never reach nbgrader and are recorded at
+   once with their reason.
+2. It snapshots the gradebook and starts N worker processes (default: the number of cores). Each
+   copies the snapshot to a private gradebook and runs nbgrader's own ``Autograde`` converter
+   on one student at a time (:mod:`~customs_course.grading.worker`): the same preprocessors,
+   cell restoration and scoring as ``nbgrader autograde``, with the per-cell timeout.
+3. As each student finishes, the main process copies their automatic scores and comments into
+   the course gradebook (keeping any manual score a grader gave), then writes the student's
+   outcome to the ledger (:mod:`~customs_course.grading.results`).
+
+A kernel crash, a timeout or any nbgrader failure stays inside one student's result; a worker
+process that dies is replaced and its students retried. The ledger makes a run resumable: a
+rerun skips students whose entry matches their current submission (sha256), the assignment
+(fingerprint) and, for a timeout, the timeout; ``force=True`` regrades everyone. Grading the
+same files twice gives the same scores and statuses, so a regrade is idempotent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from customs_course.grading.checks import check_submission, inspect_autograded
+from customs_course.grading.course import GradingCourse, GradingError
+from customs_course.grading.layout import AssignmentLayout, prepare_assignment
+from customs_course.grading.pool import WorkerPool
+from customs_course.grading.progress import ProgressBar
+from customs_course.grading.results import (
+    Outcome,
+    files_sha256,
+    load_outcome,
+    save_outcome,
+    submitted_files,
+)
+from customs_course.grading.roster import roster_of
+from customs_course.grading.status import NOT_GRADABLE, Finding, Status
+
+
+@dataclass
+class AutogradeReport:
+    """What :func:`autograde` did: one outcome per student graded now, and who was skipped."""
+
+    assignment: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    workers: int = 0
+    seconds: float = 0.0
+
+    def counts(self) -> Counter:
+        return Counter(outcome.status.value for outcome in self.outcomes)
+
+
+#: ``SomeError: message`` or ``package.module.SomeException: message``, as a traceback ends
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Died)\b:? ")
+
+
+def effective_timeout(course: GradingCourse, timeout: float | None) -> float | None:
+    """Return the per-cell timeout that nbgrader will use: ``timeout`` or the configured one."""
+    if timeout is not None:
+        return float(timeout)
+    for section in ("Execute", "ExecutePreprocessor"):
+        value = course.config.get(section, {}).get("timeout")
+        if value is not None:
+            return float(value)
+    return 30.0  # nbgrader's own default
+
+
+def default_workers() -> int:
+    """Return the number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _classify_failure(log: str) -> Finding:
+    if "DeadKernelError" in log or "Kernel died" in log:
+        return Finding(
+            Status.KERNEL_CRASH,
+            "the Python kernel died while running the notebook (a crash, os._exit or out of "
+            "memory): not graded, every question scores 0",
+        )
+    if "CellTimeoutError" in log or "UnresponsiveKernelError" in log:
+        return Finding(
+            Status.TIMEOUT,
+            "a cell ran past the per-cell timeout and the kernel could not be interrupted: "
+            "not graded, every question scores 0",
+        )
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    errors = [
+        line for line in lines if EXCEPTION_LINE.match(line) and "NbGraderException" not in line
+    ]
+    last = (errors or lines or ["no log"])[-1][:300]
+    return Finding(Status.GRADING_ERROR, f"nbgrader could not grade it: {last}")
+
+
+def _merge(gradebook, assignment: str, student: str, result: dict) -> None:
+    """Write one student's automatic scores and comments into the course gradebook.
+
+    Like nbgrader's ``SaveAutoGrades``: a manual score is kept, and flags the grade for review.
+    """
+    gradebook.update_or_create_submission(assignment, student)
+    for notebook, cells in result["grades"].items():
+        for grade_id, auto_score in cells.items():
+            grade = gradebook.find_grade(grade_id, notebook, assignment, student)
+            grade.auto_score = auto_score
+            grade.needs_manual_grade = grade.manual_score is not None or auto_score is None
+    for notebook, cells in result["comments"].items():
+        for grade_id, auto_comment in cells.items():
+            comment = gradebook.find_comment(grade_id, notebook, assignment, student)
+            comment.auto_comment = auto_comment
+    gradebook.db.commit()
+
+
+def _finish(course, layout, outcome: Outcome, result: dict | None, gradebook=None) -> Outcome:
+    """Complete ``outcome`` from a worker's result, merge the scores and save the ledger."""
+    assignment = layout.assignment
+    logs = course.results(assignment) / "logs"
+    if result is not None:
+        outcome.seconds = result.get("seconds", 0.0)
+        if result["success"]:
+            _merge(gradebook, assignment, outcome.student, result)
+            for notebook in layout.notebooks:
+                path = course.autograded_dir(outcome.student, assignment) / f"{notebook.name}.ipynb"
+                if path.exists():
+                    outcome.findings += inspect_autograded(path, notebook, timeout=outcome.timeout)
+        else:
+            outcome.findings.append(_classify_failure(result["log"]))
+            logs.mkdir(parents=True, exist_ok=True)
+            (logs / f"{outcome.student}.log").write_text(result["log"], encoding="utf-8")
+    if not outcome.status.has_scores:
+        shutil.rmtree(course.autograded_dir(outcome.student, assignment), ignore_errors=True)
+    save_outcome(course, assignment, outcome)
+    return outcome
+
+
+def _is_current(previous: Outcome | None, sha: str, layout: AssignmentLayout, timeout) -> bool:
+    if previous is None or previous.sha256 != sha or previous.fingerprint != layout.fingerprint:
+        return False
+    if previous.status is Status.GRADING_ERROR:
+        return False
+    return previous.status is not Status.TIMEOUT or previous.timeout == timeout
+
+
+def autograde(
+    assignment: str,
+    *,
+    course_root: Path | None = None,
+    workers: int | None = None,
+    timeout: float | None = None,
+    force: bool = False,
+    students: list[str] | None = None,
+    progress: bool = True,
+) -> AutogradeReport:
+    """Autograde every student on the roster (or ``students``) for ``assignment``.
+
+    Parameters
+    ----------
+    assignment : str
+        Assignment id (a folder of ``solutions/``).
+    course_root : Path, optional
+        Course root (default: this checkout).
+    workers : int, optional
+        Parallel worker processes (default: the number of cores).
+    timeout : float, optional
+        Per-cell timeout in seconds (default: ``ExecutePreprocessor.timeout`` of the course's
+        nbgrader configuration, 120 s).
+    force : bool, default False
+        Regrade students whose last outcome still matches their submission.
+    students : list of str, optional
+        Grade only these students (default: the whole roster).
+    progress : bool, default True
+        Draw a progress bar on stderr.
+
+    Returns
+    -------
+    AutogradeReport
+
+    Raises
+    ------
+    GradingError
+        If the roster is empty, a student is not on it, or the assignment is unknown.
+    """
+    begin = time.monotonic()
+    course = GradingCourse.open(course_root)
+    roster = [s.id for s in roster_of(course)]
+    if not roster:
+        raise GradingError("The gradebook has no student: import the roster first (import-roster).")
+    unknown = sorted(set(students or []) - set(roster))
+    if unknown:
+        raise GradingError(f"Not on the roster: {', '.join(unknown)}; import the roster first.")
+    layout = prepare_assignment(course, assignment)
+    timeout = effective_timeout(course, timeout)
+    workers = max(1, workers or default_workers())
+    report = AutogradeReport(assignment, workers=workers)
+    candidates = []
+    for student in students or roster:
+        files = submitted_files(course, assignment, student, layout)
+        sha = files_sha256(files)
+        previous = load_outcome(course, assignment, student)
+        if not force and _is_current(previous, sha, layout, timeout):
+            report.skipped.append(student)
+        else:
+            candidates.append((student, files, sha))
+    if not candidates:
+        report.seconds = time.monotonic() - begin
+        return report
+    bar = ProgressBar(len(candidates), enabled=progress)
+    pending: dict[str, Outcome] = {}
+
+    def on_result(student: str, result: dict | None, outcome: Outcome | None = None) -> None:
+        outcome = _finish(course, layout, outcome or pending[student], result, gradebook)
+        report.outcomes.append(outcome)
+        bar.advance(
+            f"{student}: {outcome.status}",
+            flagged=outcome.status is not Status.GRADED,
+            timed=result is not None,
+        )
+
+    size = min(workers, len(candidates))
+    try:
+        with (
+            course.gradebook() as gradebook,
+            WorkerPool(course, assignment, workers=size, timeout=timeout) as pool,
+        ):
+            # the workers start up meanwhile: check every submission first
+            for student, files, sha in candidates:
+                findings = check_submission(files, list(layout.notebooks))
+                outcome = Outcome(student, findings, sha, layout.fingerprint, timeout)
+                if outcome.status in NOT_GRADABLE:
+                    on_result(student, None, outcome)
+                else:
+                    pending[student] = outcome
+            pool.grade(sorted(pending), on_result)
+    finally:
+        bar.close()
+    report.outcomes.sort(key=lambda o: o.student)
+    report.seconds = time.monotonic() - begin
+    return report

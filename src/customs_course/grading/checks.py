@@ -1,0 +1,216 @@
+"""Classify a submission before grading, and read what happened in its autograded notebook.
+
+Before grading, :func:`check_submission` compares the file with the student version recorded
+by :func:`customs_course.grading.layout.prepare_assignment`:
+
+- ``corrupt``: not UTF-8 text, not JSON, JSON without cells, an nbformat other than 4, or a
+  notebook that fails nbformat's schema;
+- ``wrong_assignment``: no tracked cell of this notebook (``grade_id``), or more cells of
+  another assignment than of this one;
+- ``cells_changed``: an answer, test or set-up code cell deleted, tracked cells in another
+  order, a tracked cell turned into another type or role, or nbgrader metadata that nbgrader's
+  validator refuses (nbgrader may then fail: the status becomes ``grading_error``);
+- ``test_cell_edited``: the source or the points of a test cell differ from the student version
+  (nbgrader 0.9.6 puts the original test back before running it, so the edit gains nothing:
+  the edited test of the simulated class scores 0 in tests/grading/test_end_to_end.py).
+
+Findings that change nothing to the grade (an edited instruction cell, which nbgrader restores)
+are kept as notes with the status ``graded``. After grading, :func:`inspect_autograded` finds
+cells interrupted by the per-cell timeout, and test cells that scored 0 only because they wrote
+to stderr (nbgrader counts any stderr output, a warning for instance, as a failure).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+
+from customs_course.grading.layout import NotebookLayout, cell_role
+from customs_course.grading.status import Finding, Status
+
+#: nbgrader's error name for a cell interrupted by the per-cell timeout.
+TIMEOUT_ERROR = "CellTimeoutError"
+STRUCTURAL_ROLES = ("answer", "test", "manual", "task")
+
+
+def _corrupt(reason: str) -> list[Finding]:
+    return [Finding(Status.CORRUPT, reason)]
+
+
+def read_notebook(data: bytes):
+    """Parse a submission; return ``(notebook, [])`` or ``(None, [corrupt finding])``."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, _corrupt("not a notebook: the file is not text (binary or damaged)")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, _corrupt(
+            f"not a notebook: the file is not JSON ({exc.msg}, line {exc.lineno}); it is "
+            "damaged or another kind of file: ask for a new download (File > Download)"
+        )
+    if not isinstance(raw, dict) or "nbformat" not in raw:
+        return None, _corrupt("not a notebook: JSON without the nbformat field")
+    if raw.get("nbformat") != 4:
+        return None, _corrupt(
+            f"wrong nbformat {raw.get('nbformat')!r}: only nbformat 4 notebooks (Jupyter 4 or "
+            "newer) can be graded; ask the student to re-save it in JupyterLab"
+        )
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+        nbformat.validate(notebook)
+    except Exception as exc:  # nbformat raises several types for a broken schema
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return None, _corrupt(f"invalid notebook (nbformat schema): {first}")
+    return notebook, []
+
+
+def _metadata_problem(notebook) -> str | None:
+    """Return why nbgrader's metadata validator refuses the notebook, or None."""
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    try:
+        MetadataValidator().validate_nb(notebook)
+    except Exception as exc:
+        return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    return None
+
+
+def _tracked(notebook) -> list:
+    return [cell for cell in notebook.cells if cell_role(cell) is not None]
+
+
+def check_notebook(data: bytes, expected: NotebookLayout) -> list[Finding]:
+    """Return the findings about one submitted notebook (empty: nothing unusual)."""
+    notebook, findings = read_notebook(data)
+    if notebook is None:
+        return findings
+    cells = {}
+    order = []
+    for cell in _tracked(notebook):
+        grade_id = cell.metadata.nbgrader["grade_id"]
+        if grade_id not in cells:
+            cells[grade_id] = cell
+            order.append(grade_id)
+    expected_ids = [spec.grade_id for spec in expected.cells]
+    present = [i for i in order if i in expected_ids]
+    foreign = [i for i in order if i not in expected_ids]
+    if not present or len(foreign) > len(present):
+        if order:
+            detail = f"it has the cells {', '.join(order[:4])}{' ...' if len(order) > 4 else ''}"
+        else:
+            detail = "it has no graded cell at all (a new notebook instead of the handed-out one?)"
+        return [
+            Finding(
+                Status.WRONG_ASSIGNMENT,
+                f"{expected.name}.ipynb is not this assignment's notebook: {detail}",
+            )
+        ]
+    specs = {spec.grade_id: spec for spec in expected.cells}
+    deleted = [
+        spec.grade_id
+        for spec in expected.cells
+        if spec.grade_id not in cells
+        and (spec.role in STRUCTURAL_ROLES or spec.cell_type == "code")
+    ]
+    if deleted:
+        findings.append(Finding(Status.CELLS_CHANGED, f"deleted cells: {', '.join(deleted)}"))
+    wanted = [i for i in expected_ids if i in cells]
+    if present != wanted:
+        first = next(k for k, (a, b) in enumerate(zip(present, wanted, strict=True)) if a != b)
+        findings.append(
+            Finding(
+                Status.CELLS_CHANGED,
+                f"cells reordered: {present[first]} comes before {wanted[first]}",
+            )
+        )
+    for grade_id in present:
+        cell, spec = cells[grade_id], specs[grade_id]
+        role = cell_role(cell)
+        if cell.cell_type != spec.cell_type or role != spec.role:
+            findings.append(
+                Finding(
+                    Status.CELLS_CHANGED,
+                    f"cell {grade_id} changed from a {spec.cell_type} {spec.role} cell to a "
+                    f"{cell.cell_type} {role} cell",
+                )
+            )
+            continue
+        points = float(cell.metadata.nbgrader.get("points", 0) or 0)
+        if spec.role == "test" and (cell.source != spec.source or points != spec.points):
+            findings.append(
+                Finding(
+                    Status.TEST_CELL_EDITED,
+                    f"test cell {grade_id} edited; nbgrader graded the original test instead",
+                )
+            )
+        elif spec.role == "locked" and cell.source != spec.source:
+            findings.append(
+                Finding(Status.GRADED, f"read-only cell {grade_id} edited; nbgrader restored it")
+            )
+    changed = any(f.status is Status.CELLS_CHANGED for f in findings)
+    problem = None if changed else _metadata_problem(notebook)
+    if problem:
+        findings.append(
+            Finding(Status.CELLS_CHANGED, f"damaged nbgrader metadata ({problem}); check by hand")
+        )
+    return findings
+
+
+def check_submission(
+    files: dict[str, bytes | None], layouts: list[NotebookLayout]
+) -> list[Finding]:
+    """Return the findings for a student's files (notebook name -> bytes, None when absent)."""
+    if all(files.get(nb.name) is None for nb in layouts):
+        return [Finding(Status.MISSING, "no submission collected")]
+    findings: list[Finding] = []
+    for layout in layouts:
+        data = files.get(layout.name)
+        if data is None:
+            findings.append(
+                Finding(Status.CELLS_CHANGED, f"{layout.name}.ipynb not handed in: it scores 0")
+            )
+            continue
+        findings += check_notebook(data, layout)
+    return findings
+
+
+def _error_names(cell) -> list[str]:
+    return [o.get("ename", "") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def inspect_autograded(
+    path: Path, layout: NotebookLayout, *, timeout: float | None
+) -> list[Finding]:
+    """Return the findings read from an autograded notebook (timeouts, stderr-only failures)."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))  # written by nbgrader: valid
+    roles = {spec.grade_id: spec.role for spec in layout.cells}
+    findings = []
+    for index, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        name = grade_id or f"number {index + 1}"
+        errors = _error_names(cell)
+        if TIMEOUT_ERROR in errors:
+            limit = f" of {timeout:g} s" if timeout else ""
+            findings.append(
+                Finding(
+                    Status.TIMEOUT,
+                    f"cell {name} did not finish within the per-cell timeout{limit} and was "
+                    "interrupted (an endless loop?)",
+                )
+            )
+        elif roles.get(grade_id) == "test" and not errors:
+            if any(o.get("name") == "stderr" for o in cell.get("outputs", [])):
+                findings.append(
+                    Finding(
+                        Status.GRADED,
+                        f"test cell {grade_id} passed but wrote to stderr (a warning?), which "
+                        "nbgrader scores as a failure: check it by hand",
+                    )
+                )
+    return findings

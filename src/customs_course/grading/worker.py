@@ -1,0 +1,119 @@
+"""Code that runs in each autograde worker process (see :mod:`customs_course.grading.autograde`).
+
+A worker is ``python -m customs_course.grading.worker COURSE_ROOT SNAPSHOT TIMEOUT LOG``. It copies
+the snapshot of the course gradebook to a private file and builds nbgrader's API on it, then
+reads one JSON request per line on stdin (``{"assignment": ..., "student": ...}``) and answers
+one JSON line on its original stdout. For each student it runs nbgrader's own ``Autograde``
+converter, exactly what ``nbgrader autograde`` runs (sanitise, put back locked and test cells
+from the gradebook, execute with the per-cell timeout, save the scores), and returns the scores
+as plain data. It writes only to its private gradebook and to
+``grading/autograded/<student>/<assignment>/``, which no other worker touches. Its stdout and
+stderr (inherited by the kernels it starts, which student code can print to) go to ``LOG``, so
+that nothing but answers reaches the pipe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+_STATE: dict = {}
+
+
+def start_worker(course_root: str, snapshot: str, timeout: float | None, log_file: str) -> None:
+    """Initialise this process: private gradebook, nbgrader API, stderr to ``log_file``."""
+    from customs_course.grading.course import GradingCourse
+
+    fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+    course = GradingCourse.open(course_root)
+    private = Path(tempfile.mkdtemp(prefix="worker-", dir=Path(snapshot).parent)) / "gradebook.db"
+    shutil.copyfile(snapshot, private)
+    sections = {
+        "CourseDirectory": {"db_url": f"sqlite:///{private}"},
+        # the outputs are all in once the last cell ran: no need to wait for a polite exit
+        "Execute": {"shutdown_kernel": "immediate"},
+    }
+    if timeout is not None:
+        sections["Execute"]["timeout"] = int(timeout)
+    api = course.api(course.nbgrader_config(**sections))
+    _STATE.update(
+        api=api, db_url=f"sqlite:///{private}", course_id=course.config.CourseDirectory.course_id
+    )
+
+
+def _scores(assignment: str, student: str) -> tuple[dict, dict]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_STATE["db_url"], _STATE["course_id"]) as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        grades = {
+            nb.name: {grade.name: grade.auto_score for grade in nb.grades}
+            for nb in submission.notebooks
+        }
+        comments = {
+            nb.name: {comment.name: comment.auto_comment for comment in nb.comments}
+            for nb in submission.notebooks
+        }
+    return grades, comments
+
+
+def _forget(assignment: str, student: str) -> None:
+    """Drop the student's earlier submission from the private gradebook: no stale score."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(_STATE["db_url"], _STATE["course_id"]) as gradebook:
+        try:
+            gradebook.remove_submission(assignment, student)
+        except MissingEntry:
+            pass
+
+
+def grade_student(assignment: str, student: str) -> dict:
+    """Autograde one student; never raises (a failure comes back in the result).
+
+    Returns
+    -------
+    dict
+        ``student``, ``success``, ``log`` (nbgrader's log, on failure), ``grades`` and
+        ``comments`` (notebook -> grade id -> automatic score or comment), ``seconds``.
+    """
+    start = time.monotonic()
+    result = {"student": student, "success": False, "log": "", "grades": {}, "comments": {}}
+    try:
+        _forget(assignment, student)
+        run = _STATE["api"].autograde(assignment, student, force=True, create=True)
+        result["success"] = bool(run["success"])
+        if result["success"]:
+            result["grades"], result["comments"] = _scores(assignment, student)
+        else:
+            result["log"] = f"{run.get('log', '')}\n{run.get('error', '')}"
+    except Exception:  # the worker must survive anything one student does
+        result["log"] = traceback.format_exc()
+    result["seconds"] = time.monotonic() - start
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve grading requests from stdin until it closes."""
+    course_root, snapshot, timeout, log_file = (argv or sys.argv[1:])[:4]
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    start_worker(course_root, snapshot, float(timeout) if timeout else None, log_file)
+    os.dup2(2, 1)  # from now on fd 1 is the log too: student code cannot garble the answers
+    for line in sys.stdin:
+        request = json.loads(line)
+        result = grade_student(request["assignment"], request["student"])
+        answers.write(json.dumps(result) + "\n")
+        answers.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

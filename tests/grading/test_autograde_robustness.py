@@ -1,0 +1,131 @@
+"""Does one student's failure, or an interruption, never stop or spoil the others' grading?"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from customs_course.grading.autograde import autograde
+from customs_course.grading.course import GradingCourse
+from customs_course.grading.intake import collect_submissions
+from customs_course.grading.roster import import_roster
+
+pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
+
+SOLVED = {
+    "squares": "def squares(n):\n    if n < 1:\n        raise ValueError(n)\n"
+    "    return [i * i for i in range(1, n + 1)]",
+    "sum_of_squares": "def sum_of_squares(n):\n    return sum(squares(n))",
+}
+# student code that kills the process running the kernel: the grading worker itself
+KILL_THE_GRADER = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+
+
+def make_class(root, tmp_path, release, answers: dict[str, dict[str, str]], damage=()):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for student, cells in answers.items():
+        notebook = copy.deepcopy(release)
+        for cell in notebook.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in cells:
+                cell.source = cells[grade_id]
+            if student in damage and grade_id == "correct_squares":
+                del cell.metadata.nbgrader["points"]  # nbgrader cannot read this cell
+        nbformat.write(notebook, inbox / f"{student}_problem1.ipynb")
+    (tmp_path / "roster.csv").write_text("student_id\n" + "\n".join(answers) + "\n")
+    import_roster(tmp_path / "roster.csv", course_root=root)
+    collect_submissions("ps1", inbox, course_root=root)
+
+
+def test_do_a_student_who_kills_the_grader_and_one_nbgrader_cannot_read_spare_the_others(
+    ps1_course, tmp_path, ps1_release
+):
+    answers = {f"s{i}": SOLVED for i in range(1, 4)}
+    answers["killer"] = {**SOLVED, "sum_of_squares": KILL_THE_GRADER}
+    answers["damaged"] = SOLVED
+    make_class(ps1_course, tmp_path, ps1_release, answers, damage={"damaged"})
+    report = autograde("ps1", course_root=ps1_course, workers=2, timeout=30, progress=False)
+    outcomes = {o.student: o for o in report.outcomes}
+    assert {s: outcomes[s].status.value for s in answers} == {
+        "s1": "graded",
+        "s2": "graded",
+        "s3": "graded",
+        "killer": "grading_error",
+        "damaged": "grading_error",
+    }
+    assert "GradingWorkerDied" in outcomes["killer"].reason
+    assert "KeyError: 'points'" in outcomes["damaged"].reason
+    assert "test cell correct_squares edited" in outcomes["damaged"].reason
+    logs = GradingCourse.open(ps1_course).results("ps1") / "logs"
+    assert "KeyError" in (logs / "damaged.log").read_text()
+
+
+def processes_in(folder) -> list[int]:
+    """The processes whose working folder is inside ``folder`` (kernels run in the course)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if Path(os.readlink(proc / "cwd")).is_relative_to(folder):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def ledger_count(root) -> int:
+    folder = GradingCourse.open(root).results("ps1") / "students"
+    return len(list(folder.glob("*.json"))) if folder.is_dir() else 0
+
+
+def test_does_a_rerun_after_ctrl_c_grade_only_the_rest(ps1_course, tmp_path, ps1_release, nb):
+    students = [f"s{i}" for i in range(1, 7)]
+    make_class(ps1_course, tmp_path, ps1_release, {s: SOLVED for s in students})
+    command = [
+        sys.executable,
+        "-m",
+        "customs_course.cli",
+        "grade",
+        "autograde",
+        "ps1",
+        "--course-root",
+        str(ps1_course),
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while ledger_count(ps1_course) < 1 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err[-2000:]
+    assert "run the same command again" in err
+    if Path("/proc/self/cwd").exists():  # Linux: no kernel of the stopped run lives on
+        deadline = time.monotonic() + 15
+        while processes_in(ps1_course) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert processes_in(ps1_course) == []
+    done = ledger_count(ps1_course)
+    assert 1 <= done < len(students)
+    report = autograde("ps1", course_root=ps1_course, progress=False)
+    assert len(report.skipped) == done
+    assert len(report.outcomes) == len(students) - done
+    folder = GradingCourse.open(ps1_course).results("ps1") / "students"
+    statuses = [json.loads((folder / f"{s}.json").read_text())["status"] for s in students]
+    assert statuses == ["graded"] * len(students)
+    with GradingCourse.open(ps1_course).gradebook() as gradebook:
+        submissions = gradebook.find_assignment("ps1").submissions
+        assert sorted(s.student.id for s in submissions) == students
+        autograded = sum(p for q, p in nb.points.items() if q != "sum_of_squares_equation")
+        assert {s.score for s in submissions} == {autograded}
