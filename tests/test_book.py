@@ -306,3 +306,23 @@ def test_does_the_search_box_find_the_lessons(page, site):
              for i in range(results.count())]
     assert any("modules/" in (href or "") for href in links), links
     assert not page.problems, page.problems
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+def test_does_the_framework_matrix_render_with_every_competency(page, site):
+    from customs_course.framework import load_framework
+
+    framework = load_framework()
+    page.goto(f"{site}/book/framework.html")
+    page.wait_for_load_state("networkidle")
+    matrix = page.locator("article table").filter(has_text=framework["competencies"][0]["title"])
+    assert matrix.count() >= 1, "the competency matrix is not on the page"
+    headers = matrix.first.locator("thead").inner_text()
+    for competency in framework["competencies"]:
+        assert competency["title"] in headers
+    n_items = sum(len(level["modules"]) + len(level["exercises"]) for level in framework["levels"])
+    assert matrix.first.locator("tbody tr").count() == n_items
+    shoot(page, "framework")
+    assert not page.problems, page.problems

@@ -65,10 +65,17 @@ def test_is_a_cached_execution_reused_only_for_the_same_code_and_course(tmp_path
 def test_is_an_error_in_a_cached_execution_reported():
     error = new_output("error", ename="ValueError", evalue="bad data", traceback=[])
     assert first_error(executed("raise ValueError('bad data')", error)) == (
-        "cell 0 raised ValueError: bad data"
+        "code cell 0 raised ValueError: bad data"
     )
     ok = new_output("stream", name="stdout", text="fine")
     assert first_error(executed("print('fine')", ok)) is None
+
+
+def test_is_an_error_in_a_cell_tagged_raises_exception_expected():
+    error = new_output("error", ename="NameError", evalue="name 'x' is not defined", traceback=[])
+    notebook = executed("x", error)
+    notebook.cells[0].metadata["tags"] = ["raises-exception"]
+    assert first_error(notebook) is None
 
 
 LESSON_HEADER = (

@@ -5,22 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from customs_course.datasets import DATASET_NAMES, load_card
+from customs_course.framework import toc_files
 from customs_course.portal import columns_table, overview_table, planted_markdown, show_card
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def toc_files() -> set[str]:
-    def walk(entries):
-        for entry in entries:
-            yield entry["file"]
-            yield from walk(entry.get("sections", []))
-
-    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
-    return {f for part in toc["parts"] for f in walk(part["chapters"])}
 
 
 @pytest.mark.parametrize("name", DATASET_NAMES)

@@ -92,11 +92,17 @@ def cached_execution(notebook: nbformat.NotebookNode, build_dir: Path | None = N
 
 
 def first_error(notebook: nbformat.NotebookNode) -> str | None:
-    """Describe the first error output of an executed notebook, or return None."""
-    for index, cell in enumerate(notebook.cells):
+    """Describe the first unexpected error of an executed notebook, or return None.
+
+    A cell tagged ``raises-exception`` is meant to fail (nbval's and the book's convention).
+    """
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for index, cell in enumerate(code_cells):
+        if "raises-exception" in cell.get("metadata", {}).get("tags", []):
+            continue
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                return f"cell {index} raised {output.ename}: {output.evalue}"
+                return f"code cell {index} raised {output.ename}: {output.evalue}"
     return None
 
 
