@@ -77,3 +77,17 @@ def test_do_clearance_events_join_the_declarations_of_the_same_edition(data_home
     events = load_dataset("clearance_events", edition="small")
     decl = load_dataset("declarations", edition="small")
     assert set(events["declaration_id"]) == set(decl["declaration_id"])
+
+
+def test_does_dataset_file_make_the_file_without_reading_it(data_home, monkeypatch):
+    from customs_course.datasets import dataset_file, loader
+
+    with pytest.raises(FileNotFoundError, match="datasets build"):
+        dataset_file("seizures", "small", generate=False)
+    reads = []
+    monkeypatch.setattr(loader, "_read", lambda *args: reads.append(args))
+    path = dataset_file("seizures", "small")
+    assert path == data_home / "seizures" / "seizures_small.parquet" and path.is_file()
+    built = path.stat().st_mtime_ns
+    assert dataset_file("Seizures", "small") == path and path.stat().st_mtime_ns == built
+    assert reads == [], "dataset_file must not read the data"

@@ -25,6 +25,7 @@ from customs_course.datasets.declarations import make_declarations
 from customs_course.datasets.descriptions import make_goods_descriptions
 from customs_course.datasets.editions import EDITIONS, build_editions, make_edition
 from customs_course.datasets.loader import (
+    dataset_file,
     load_clearance_events,
     load_dataset,
     load_declarations,
@@ -43,6 +44,7 @@ __all__ = [
     "EDITIONS",
     "GENERATOR_VERSION",
     "build_editions",
+    "dataset_file",
     "check_frame",
     "load_card",
     "load_clearance_events",

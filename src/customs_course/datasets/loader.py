@@ -100,6 +100,51 @@ def _generate(name: str, edition: str, fmt: str, path: Path) -> None:
     write_frame(make_edition(name, edition, declarations=declarations), path, fmt)
 
 
+def dataset_file(
+    name: str,
+    edition: str = "medium",
+    *,
+    format: str = "parquet",  # noqa: A002  (the word learners expect)
+    generate: bool = True,
+) -> Path:
+    """Return the path of a standard edition's file, without reading it.
+
+    The file is generated first when it is missing or older than the generator code (unless
+    ``generate`` is False), exactly as :func:`load_dataset` does; use it to query a large
+    edition with DuckDB or pyarrow instead of loading it into pandas.
+
+    Examples
+    --------
+    >>> from customs_course.datasets import dataset_file
+    >>> dataset_file("declarations", "small").name
+    'declarations_small.parquet'
+    """
+    from customs_course import paths
+
+    name = _normalise_name(name)
+    edition = _check_edition(edition)
+    if format not in FORMATS:
+        raise ValueError(f"format must be 'parquet' or 'csv', got {format!r}.")
+    if format not in EDITION_FORMATS[edition]:
+        raise ValueError(
+            f"The {edition} edition exists as {', '.join(EDITION_FORMATS[edition])} only; "
+            f"use format='parquet' (pandas reads it with pd.read_parquet)."
+        )
+    path = dataset_path(paths.data_dir(), name, edition, format)
+    if not _is_current(path, cards_dir() / name / "card.yml"):
+        if not generate and path.is_file():
+            print(f"note: {path} is older than the generator code; "
+                  "run `customs-course datasets build` to refresh it.", file=sys.stderr)
+        elif not generate:
+            raise FileNotFoundError(
+                f"{path} does not exist. Run `customs-course datasets build` (or `make course`), "
+                "or call load_dataset(..., generate=True) to make it now."
+            )
+        else:
+            _generate(name, edition, format, path)
+    return path
+
+
 def load_dataset(
     name: str,
     edition: str = "medium",
@@ -134,31 +179,8 @@ def load_dataset(
     >>> df.shape[0]
     10000
     """
-    from customs_course import paths
-
-    name = _normalise_name(name)
-    edition = _check_edition(edition)
-    if format not in FORMATS:
-        raise ValueError(f"format must be 'parquet' or 'csv', got {format!r}.")
-    if format not in EDITION_FORMATS[edition]:
-        raise ValueError(
-            f"The {edition} edition exists as {', '.join(EDITION_FORMATS[edition])} only; "
-            f"use format='parquet' (pandas reads it with pd.read_parquet)."
-        )
-    card = load_card(name)
-    path = dataset_path(paths.data_dir(), name, edition, format)
-    if not _is_current(path, cards_dir() / name / "card.yml"):
-        if not generate and path.is_file():
-            print(f"note: {path} is older than the generator code; "
-                  "run `customs-course datasets build` to refresh it.", file=sys.stderr)
-        elif not generate:
-            raise FileNotFoundError(
-                f"{path} does not exist. Run `customs-course datasets build` (or `make course`), "
-                "or call load_dataset(..., generate=True) to make it now."
-            )
-        else:
-            _generate(name, edition, format, path)
-    return _read(path, format, card)
+    path = dataset_file(name, edition, format=format, generate=generate)
+    return _read(path, format, load_card(_normalise_name(name)))
 
 
 def _loader(name: str):

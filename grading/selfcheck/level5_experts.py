@@ -1,0 +1,194 @@
+"""How the self-check answers of level 5 are computed from the sandbox data (maintainers only).
+
+modules/level5_experts/selfcheck.yml stores only salted hashes of these answers. After a change
+to the data or a question, run ``customs-course selfcheck update``; a test fails while a stored
+hash and its recipe disagree. No recipe trains a model: the answers depend on the data only.
+"""
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from customs_course.datasets import load_dataset
+from customs_course.metrics import revenue_at_k
+
+
+@cache
+def medium_declarations() -> pd.DataFrame:
+    return load_dataset("declarations", edition="medium")
+
+
+@cache
+def goods_descriptions() -> pd.DataFrame:
+    return load_dataset("goods_descriptions", edition="medium")
+
+
+# Lesson 1: train on the controlled lines of January-August, test on all lines of Oct-Dec.
+def last_quarter() -> pd.DataFrame:
+    declarations = medium_declarations()
+    return declarations[declarations["lodgement_date"] >= "2022-10-01"]
+
+
+def precision_ceiling(budget: float = 0.05) -> float:
+    quarter = last_quarter()
+    frauds = (quarter["fraud_type"] != "none").sum()
+    return min(1.0, frauds / round(budget * len(quarter)))
+
+
+def single_line_importers() -> float:
+    declarations = medium_declarations()
+    train = declarations[(declarations["lodgement_date"] < "2022-09-01")
+                         & declarations["inspected"]]
+    counts = train["importer_id"].value_counts()
+    counts = counts[counts > 0]
+    return (counts == 1).mean()
+
+
+def value_rule_revenue(budget: float = 0.05) -> float:
+    quarter = last_quarter()
+    return revenue_at_k(quarter["revenue_at_risk"], quarter["customs_value"], budget)
+
+
+# Lesson 2: drift seen in control results and in the inputs.
+def green_fraud_rate() -> float:
+    quarter = last_quarter()
+    green = quarter[quarter["risk_channel"] == "green"]
+    return (green["fraud_type"] != "none").mean()
+
+
+def my_found_first_half() -> int:
+    declarations = medium_declarations()
+    recorded = (declarations["inspection_outcome"] == "origin") & (
+        declarations["origin_country"] == "MY")
+    return int((recorded & (declarations["lodgement_date"] < "2022-07-01")).sum())
+
+
+def electric_cars_q4() -> int:
+    return int((last_quarter()["hs6"] == "870380").sum())
+
+
+# Lesson 3: the model's inputs, its risky region and a group for the model card.
+def importers_with_findings() -> int:
+    declarations = medium_declarations()
+    train = declarations[(declarations["lodgement_date"] < "2022-10-01")
+                         & declarations["inspected"]]
+    hits = train[train["inspection_outcome"] != "no_irregularity"]
+    return int(hits["importer_id"].nunique())
+
+
+def uv_below_half() -> float:
+    declarations = medium_declarations()
+    unit_value = declarations["fob_value"] / declarations["net_mass_kg"]
+    past = declarations["lodgement_date"] < "2022-10-01"
+    median = unit_value[past].groupby(declarations.loc[past, "hs6"], observed=True).median()
+    quarter = ~past
+    reference = declarations.loc[quarter, "hs6"].map(median).astype(float)
+    return (unit_value[quarter] < 0.5 * reference).mean()
+
+
+def preference_fraud_share() -> float:
+    quarter = last_quarter()
+    frauds = quarter[quarter["fraud_type"] != "none"]
+    return frauds["preference_claimed"].mean()
+
+
+# Lesson 4: the first 40,000 descriptions train, the last 10,000 test.
+def description_split() -> tuple[pd.Series, pd.Series]:
+    descriptions = goods_descriptions()
+    return (descriptions["hs6"].astype(str).iloc[:40_000],
+            descriptions["hs6"].astype(str).iloc[40_000:])
+
+
+def majority_top1() -> float:
+    y_train, y_test = description_split()
+    return (y_test == y_train.value_counts().index[0]).mean()
+
+
+def frequency_top3() -> float:
+    y_train, y_test = description_split()
+    return y_test.isin(y_train.value_counts().index[:3]).mean()
+
+
+def mean_length() -> float:
+    return goods_descriptions()["description"].iloc[40_000:].str.len().mean()
+
+
+# Lesson 5: robust z-scores of unit value per HS6 x origin, references from January-September.
+def past_and_quarter() -> tuple[pd.DataFrame, pd.DataFrame]:
+    declarations = medium_declarations()
+    past = declarations["lodgement_date"] < "2022-10-01"
+    return declarations[past], declarations[~past]
+
+
+def pair_of(lines: pd.DataFrame) -> pd.Series:
+    return lines["hs6"].astype(str) + "_" + lines["origin_country"].astype(str)
+
+
+def z_below_minus_2() -> float:
+    past, quarter = past_and_quarter()
+    log_uv = np.log(past["fob_value"] / past["net_mass_kg"])
+    pairs = pair_of(past)
+    centre = log_uv.groupby(pairs).median()
+    spread = (log_uv - pairs.map(centre)).abs().groupby(pairs).median()
+    quarter_pairs = pair_of(quarter)
+    z = 0.6745 * (np.log(quarter["fob_value"] / quarter["net_mass_kg"])
+                  - quarter_pairs.map(centre)) / quarter_pairs.map(spread).replace(0, np.nan)
+    return (z < -2).mean()
+
+
+def undervaluation_share() -> float:
+    _, quarter = past_and_quarter()
+    frauds = quarter[quarter["fraud_type"] != "none"]
+    return (frauds["fraud_type"] == "undervaluation").mean()
+
+
+def thin_pairs() -> int:
+    past, _ = past_and_quarter()
+    return int((pair_of(past).value_counts() < 10).sum())
+
+
+# Lesson 6: the SQL of the lesson, practised on the medium edition (checked here with pandas).
+def december_importers() -> int:
+    declarations = medium_declarations()
+    december = declarations[declarations["lodgement_date"].dt.month == 12]
+    return int(december["importer_id"].nunique())
+
+
+def red_duty_november() -> float:
+    declarations = medium_declarations()
+    red_november = (declarations["risk_channel"] == "red") & (
+        declarations["lodgement_date"].dt.month == 11)
+    return declarations.loc[red_november, "duty_and_taxes"].sum() / 1e6
+
+
+def lines_after_a_finding() -> int:
+    declarations = medium_declarations()
+    found = declarations["inspected"] & (declarations["inspection_outcome"] != "no_irregularity")
+    first_finding = declarations.loc[found].groupby("importer_id", observed=True)[
+        "lodgement_date"].min()
+    first = declarations["importer_id"].map(first_finding)
+    return int((declarations["lodgement_date"] > first).sum())
+
+
+RECIPES = {
+    "l5-1-precision-ceiling": precision_ceiling,
+    "l5-1-single-line-importers": single_line_importers,
+    "l5-1-value-rule-revenue": value_rule_revenue,
+    "l5-2-green-fraud-rate": green_fraud_rate,
+    "l5-2-my-found-first-half": my_found_first_half,
+    "l5-2-electric-cars-q4": electric_cars_q4,
+    "l5-3-importers-with-findings": importers_with_findings,
+    "l5-3-uv-below-half": uv_below_half,
+    "l5-3-preference-fraud-share": preference_fraud_share,
+    "l5-4-majority-top1": majority_top1,
+    "l5-4-frequency-top3": frequency_top3,
+    "l5-4-mean-length": mean_length,
+    "l5-5-z-below-minus-2": z_below_minus_2,
+    "l5-5-undervaluation-share": undervaluation_share,
+    "l5-5-thin-pairs": thin_pairs,
+    "l5-6-december-importers": december_importers,
+    "l5-6-red-duty-november": red_duty_november,
+    "l5-6-lines-after-a-finding": lines_after_a_finding,
+}
+
