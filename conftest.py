@@ -15,7 +15,12 @@ import jupytext
 import nbval.plugin
 import pytest
 
-from customs_course.execution_cache import cached_execution, first_error, is_text_notebook
+from customs_course.execution_cache import (
+    cached_execution,
+    first_error,
+    is_text_notebook,
+    read_lesson,
+)
 
 
 class CachedExecution(pytest.Item):
@@ -38,14 +43,14 @@ class MystNotebookFile(nbval.plugin.IPyNbFile):
     """nbval's collector, reading the notebook through jupytext instead of nbformat."""
 
     def collect(self):
-        notebook = jupytext.read(self.path)
         executed = None
         if not self.config.getoption("no_execution_cache"):
-            executed = cached_execution(notebook)
+            executed = cached_execution(read_lesson(self.path))  # keyed as the book build keys it
         if executed is not None:
             yield CachedExecution.from_parent(self, name="cached execution", executed=executed)
             return
         # nbval reads the file with nbformat.read inside collect(); hand it the converted notebook.
+        notebook = jupytext.read(self.path)
         with mock.patch.object(nbval.plugin.nbformat, "read", return_value=notebook):
             yield from super().collect()
 

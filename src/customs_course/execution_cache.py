@@ -31,8 +31,6 @@ import nbformat
 from customs_course.paths import repo_root
 
 FINGERPRINT_FILE = "course-fingerprint.txt"
-
-
 CACHE_SUBDIR = ".jupyter_cache"
 # What a build must forget when the course changes: executed results and parsed pages.
 STALE_SUBDIRS = (CACHE_SUBDIR, ".doctrees", "jupyter_execute")
@@ -144,7 +142,10 @@ def _execute(path: Path, timeout: int):
 def execute_in_parallel(
     build_dir: Path, paths: list[Path], *, workers: int | None = None, timeout: int = 120
 ) -> dict[str, list[Path]]:
-    """Execute the lessons without a current cached result, in parallel; store the successes."""
+    """Execute the lessons without a current cached result, in parallel; store the successes.
+
+    ``timeout`` is per cell, as the book's ``execute.timeout`` in book/_config.yml.
+    """
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
