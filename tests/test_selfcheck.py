@@ -78,14 +78,21 @@ def question_folders() -> dict[str, Path]:
     }
 
 
+QUESTION_FOLDERS = question_folders()
+
+
+def written_alone(answer: str) -> re.Pattern:
+    """The answer as a whole token: "49" inside a hash or "0.1234" is not the answer 49 or 0.123."""
+    return re.compile(rf"(?<![\w.]){re.escape(answer)}(?![\w]|\.\d)")
+
+
 @pytest.mark.parametrize("question_id", sorted(RECIPES))
 def test_is_no_answer_published_in_plain_text(question_id):
     entry = load_questions()[question_id]
     answer = canonical(computed_answer(question_id), kind=entry["kind"],
                        decimals=int(entry.get("decimals", 0)))
-    # A whole token only: "49" inside a hash or "0.1234" is not the answer 49 or 0.123.
-    alone = re.compile(rf"(?<![\w.]){re.escape(answer)}(?![\w]|\.\d)")
-    folder = question_folders()[question_id]
+    alone = written_alone(answer)
+    folder = QUESTION_FOLDERS[question_id]
     for path in [folder / "selfcheck.yml", *folder.glob("*.md")]:
         assert not alone.search(path.read_text().casefold()), (
             f"{question_id}: its answer {answer!r} is written in {path.relative_to(ROOT)}"
@@ -93,7 +100,7 @@ def test_is_no_answer_published_in_plain_text(question_id):
 
 
 def test_does_the_leak_check_see_a_written_answer_but_not_a_hash():
-    alone = re.compile(rf"(?<![\w.]){re.escape('49')}(?![\w]|\.\d)")
+    alone = written_alone("49")
     assert alone.search("the answer is 49.")
     assert not alone.search("sha256: 3fa49be0")
     assert not alone.search("0.49") and not alone.search("49.5")
