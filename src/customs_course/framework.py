@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from customs_course.assignments import assignment_ids
 from customs_course.paths import repo_root
 
 DURATION = re.compile(r"about (\d+(?:\.\d+)?)\s*(minutes?|hours?)", re.IGNORECASE)
@@ -74,7 +75,7 @@ def validate(root: Path | None = None) -> list[str]:
     proficiency = {p["id"] for p in framework["proficiency"]}
     lessons = {p.with_suffix("").relative_to(root).as_posix()
                for p in root.glob("modules/*/*.md")}
-    assignments = {p.parent.name for p in root.glob("solutions/*/*.ipynb")}
+    assignments = set(assignment_ids(root))
     problems += [f"lesson {m} is missing from the framework" for m in sorted(lessons - set(listed))]
     problems += [f"graded exercise {a} is missing from the framework"
                  for a in sorted(assignments - set(listed))]
