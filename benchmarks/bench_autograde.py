@@ -39,6 +39,18 @@ TARGET = 1.6
 MIX = ("correct", "partial", "wrong", "untouched")
 
 
+def simulated_class(tmp: Path, assignment: str, n_students: int):
+    """Simulate a class of ``assignment`` from a course source copied under ``tmp``."""
+    (tmp / "source" / "solutions").mkdir(parents=True)
+    shutil.copytree(
+        repo_root() / "solutions" / assignment, tmp / "source" / "solutions" / assignment
+    )
+    return simulate_class(
+        assignment, tmp / "class", course_root=tmp / "source", scenarios=MIX,
+        n_students=n_students,
+    )
+
+
 def prepare(root: Path, assignment: str, class_dir: Path) -> None:
     """A course copy with the roster imported and the submissions collected."""
     shutil.copytree(repo_root() / "solutions" / assignment, root / "solutions" / assignment)
@@ -103,18 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     bin_dir = Path(sys.executable).parent
     with tempfile.TemporaryDirectory(prefix="bench-autograde-") as tmp:
         tmp = Path(tmp)
-        (tmp / "source" / "solutions").mkdir(parents=True)
-        shutil.copytree(
-            repo_root() / "solutions" / args.assignment,
-            tmp / "source" / "solutions" / args.assignment,
-        )
-        simulated = simulate_class(
-            args.assignment,
-            tmp / "class",
-            course_root=tmp / "source",
-            scenarios=MIX,
-            n_students=args.students,
-        )
+        simulated = simulated_class(tmp, args.assignment, args.students)
         for name in ("plain", "parallel"):
             prepare(tmp / name, args.assignment, simulated.roster.parent)
         execution = execution_seconds(tmp / "plain", args.assignment)

@@ -30,12 +30,17 @@ def nbgrader_config(course_root: Path | None = None) -> Config:
     """Load grading/nbgrader_config.py, optionally moved to another course root.
 
     A different ``course_root`` (for example a temporary copy in a test) gets its own gradebook
-    under ``<course_root>/grading``, so nothing touches the real one.
+    under ``<course_root>/grading``, so nothing touches the real one. When that root has its own
+    ``grading/nbgrader_config.py``, its settings (``c.Sandbox.memory_mb = 2048``...) are
+    applied on top; its folders and gradebook stay those of the root.
     """
     config_file = repo_root() / "grading" / "nbgrader_config.py"
     config = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
     if course_root is not None:
         course_root = Path(course_root).resolve()
+        own = course_root / "grading" / "nbgrader_config.py"
+        if own.is_file() and own.resolve() != config_file.resolve():
+            config.merge(PyFileConfigLoader(own.name, path=str(own.parent)).load_config())
         config.CourseDirectory.root = str(course_root)
         db = course_root / "grading" / "gradebook.db"
         config.CourseDirectory.db_url = f"sqlite:///{db}"

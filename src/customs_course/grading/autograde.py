@@ -13,7 +13,9 @@ parallel, and the gradebook is written by one process only:
 2. It snapshots the gradebook and starts N worker processes (default: the number of cores). Each
    copies the snapshot to a private gradebook and runs nbgrader's own ``Autograde`` converter
    on one student at a time (:mod:`~customs_course.grading.worker`): the same preprocessors,
-   cell restoration and scoring as ``nbgrader autograde``, with the per-cell timeout.
+   cell restoration and scoring as ``nbgrader autograde``, with the per-cell timeout, except
+   that the notebook executes in a sandbox (:mod:`~customs_course.grading.sandbox`) and is
+   checked for tampering (:mod:`~customs_course.grading.integrity`).
 3. As each student finishes, the main process copies their automatic scores and comments into
    the course gradebook (keeping any manual score a grader gave), then writes the student's
    outcome to the ledger (:mod:`~customs_course.grading.results`).
@@ -30,6 +32,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,6 +51,7 @@ from customs_course.grading.results import (
     submitted_files,
 )
 from customs_course.grading.roster import roster_of
+from customs_course.grading.sandbox import Sandbox, SandboxError, SandboxLimits
 from customs_course.grading.status import NOT_GRADABLE, Finding, Status
 
 
@@ -60,6 +64,8 @@ class AutogradeReport:
     skipped: list[str] = field(default_factory=list)
     workers: int = 0
     seconds: float = 0.0
+    sandbox: str = ""
+    warning: str | None = None
 
     def counts(self) -> Counter:
         return Counter(outcome.status.value for outcome in self.outcomes)
@@ -80,6 +86,15 @@ def effective_timeout(course: GradingCourse, timeout: float | None) -> float | N
     return 30.0  # nbgrader's own default
 
 
+def choose_sandbox(course: GradingCourse, requested: str | None) -> Sandbox:
+    """Resolve the sandbox mode: ``requested``, else the course's ``Sandbox.mode``, else auto."""
+    mode = requested or course.config.get("Sandbox", {}).get("mode") or "auto"
+    try:
+        return Sandbox.choose(mode, SandboxLimits.from_config(course.config), course.root)
+    except SandboxError as exc:
+        raise GradingError(str(exc)) from exc
+
+
 def default_workers() -> int:
     """Return the number of cores this process may use."""
     try:
@@ -88,8 +103,27 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def _exception_message(log: str, name: str) -> str:
+    """The message of the last ``name: message`` line of a traceback."""
+    lines = [line.strip() for line in log.splitlines() if name in line]
+    return lines[-1].split(f"{name}: ", 1)[-1][:400] if lines else name
+
+
 def _classify_failure(log: str) -> Finding:
-    if "DeadKernelError" in log or "Kernel died" in log:
+    if "TamperingDetected" in log:
+        return Finding(
+            Status.TAMPERED,
+            "the notebook changed how it is graded: "
+            f"{_exception_message(log, 'TamperingDetected')}; not graded, every question "
+            "scores 0: check it by hand",
+        )
+    if "ResourceLimitExceeded" in log:
+        return Finding(
+            Status.RESOURCE_LIMIT,
+            f"stopped by the sandbox: {_exception_message(log, 'ResourceLimitExceeded')}; not "
+            "graded, every question scores 0",
+        )
+    if any(sign in log for sign in ("DeadKernelError", "Kernel died", "SandboxDied")):
         return Finding(
             Status.KERNEL_CRASH,
             "the Python kernel died while running the notebook (a crash, os._exit or out of "
@@ -166,6 +200,7 @@ def autograde(
     force: bool = False,
     students: list[str] | None = None,
     progress: bool = True,
+    sandbox: str | None = None,
 ) -> AutogradeReport:
     """Autograde every student on the roster (or ``students``) for ``assignment``.
 
@@ -186,6 +221,10 @@ def autograde(
         Grade only these students (default: the whole roster).
     progress : bool, default True
         Draw a progress bar on stderr.
+    sandbox : {"auto", "bwrap", "off"}, optional
+        Where student code runs (:mod:`~customs_course.grading.sandbox`); default: the
+        course's ``c.Sandbox.mode``, else ``auto`` (bubblewrap when it works here, else no
+        sandbox, with a warning on stderr and in the report).
 
     Returns
     -------
@@ -194,7 +233,8 @@ def autograde(
     Raises
     ------
     GradingError
-        If the roster is empty, a student is not on it, or the assignment is unknown.
+        If the roster is empty, a student is not on it, the assignment is unknown, or the
+        sandbox asked for cannot run here.
     """
     begin = time.monotonic()
     course = GradingCourse.open(course_root)
@@ -207,7 +247,9 @@ def autograde(
     layout = prepare_assignment(course, assignment)
     timeout = effective_timeout(course, timeout)
     workers = max(1, workers or default_workers())
-    report = AutogradeReport(assignment, workers=workers)
+    chosen = choose_sandbox(course, sandbox)
+    report = AutogradeReport(assignment, workers=workers, sandbox=chosen.mode,
+                             warning=chosen.warning)
     candidates = []
     for student in students or roster:
         files = submitted_files(course, assignment, student, layout)
@@ -220,6 +262,8 @@ def autograde(
     if not candidates:
         report.seconds = time.monotonic() - begin
         return report
+    if chosen.warning:
+        print(chosen.warning, file=sys.stderr)
     bar = ProgressBar(len(candidates), enabled=progress)
     pending: dict[str, Outcome] = {}
 
@@ -236,7 +280,9 @@ def autograde(
     try:
         with (
             course.gradebook() as gradebook,
-            WorkerPool(course, assignment, workers=size, timeout=timeout) as pool,
+            WorkerPool(
+                course, assignment, workers=size, timeout=timeout, sandbox=chosen.mode
+            ) as pool,
         ):
             # the workers start up meanwhile: check every submission first
             for student, files, sha in candidates:

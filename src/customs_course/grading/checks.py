@@ -182,10 +182,36 @@ def _error_names(cell) -> list[str]:
     return [o.get("ename", "") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
 
 
+#: (error name, part of its message) -> the sandbox limit that a cell's error shows it hit
+LIMIT_ERRORS = {
+    ("MemoryError", ""): "the memory limit",
+    ("OSError", "No space left"): "the disk limit",
+    ("OSError", "File too large"): "the file size limit",
+    ("BlockingIOError", "Resource temporarily unavailable"): "the process limit",
+    ("OSError", "Too many open files"): "the open files limit",
+}
+
+
+def _limit_hit(cell) -> str | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            for (name, part), limit in LIMIT_ERRORS.items():
+                if output.get("ename") == name and part in output.get("evalue", ""):
+                    return limit
+        text = output.get("data", {}).get("text/plain", "")
+        if "".join(text).startswith("[output truncated"):
+            return "the output limit (the rest of its output was cut)"
+    return None
+
+
 def inspect_autograded(
     path: Path, layout: NotebookLayout, *, timeout: float | None
 ) -> list[Finding]:
-    """Return the findings read from an autograded notebook (timeouts, stderr-only failures)."""
+    """Return the findings read from an autograded notebook.
+
+    Timeouts, test cells that failed only by writing to stderr, and cells that hit a limit of
+    the sandbox (memory, disk, processes, output size: noted, the status stays ``graded``).
+    """
     notebook = json.loads(path.read_text(encoding="utf-8"))  # written by nbgrader: valid
     roles = {spec.grade_id: spec.role for spec in layout.cells}
     findings = []
@@ -195,6 +221,9 @@ def inspect_autograded(
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         name = grade_id or f"number {index + 1}"
         errors = _error_names(cell)
+        limit = _limit_hit(cell)
+        if limit:
+            findings.append(Finding(Status.GRADED, f"cell {name} hit {limit} of the sandbox"))
         if TIMEOUT_ERROR in errors:
             limit = f" of {timeout:g} s" if timeout else ""
             findings.append(

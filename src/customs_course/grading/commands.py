@@ -40,6 +40,7 @@ def _autograde(args: argparse.Namespace) -> int:
             force=args.force,
             students=args.student or None,
             progress=not args.no_progress,
+            sandbox=args.sandbox,
         )
     except KeyboardInterrupt:
         print(
@@ -52,7 +53,7 @@ def _autograde(args: argparse.Namespace) -> int:
     print(
         f"{args.assignment}: {len(report.outcomes)} graded now ({counts or 'none'}), "
         f"{len(report.skipped)} unchanged since their last grading, "
-        f"{report.workers} workers, {report.seconds:.1f} s"
+        f"{report.workers} workers, sandbox {report.sandbox}, {report.seconds:.1f} s"
     )
     for outcome in report.outcomes:
         if outcome.reason:
@@ -128,6 +129,14 @@ def add_grade_group(groups) -> None:
     auto.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     auto.add_argument("--student", action="append", help="grade only this student (repeatable)")
     auto.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    auto.add_argument(
+        "--sandbox",
+        choices=("auto", "bwrap", "off"),
+        default=None,
+        help="where student code runs: bwrap (bubblewrap; refuse to grade without it), off "
+        "(no isolation, resource limits only) or auto (bwrap when it works here, else off "
+        "with a warning; the default, or c.Sandbox.mode of the nbgrader configuration)",
+    )
     auto.set_defaults(func=_autograde)
 
     feedback = cmds.add_parser("feedback", parents=[common], help="write HTML feedback")

@@ -10,7 +10,8 @@ lines of any traceback from that cell. :class:`StudentFeedback` therefore:
 - rewrites the error of a test cell that has hidden tests to the exception and its message plus
   the failing visible line, or to "a hidden test failed (AssertionError)" when the failing line
   is hidden or cannot be located;
-- drops any output text that quotes a hidden line;
+- drops any output text that quotes a hidden line, in any cell (student code runs next to the
+  hidden tests and could print them: see :mod:`customs_course.grading.integrity`);
 - adds a note at the top when the status is not plain ``graded`` (timeout, edited test, ...).
 
 A submission without scores (missing, corrupt, wrong assignment, kernel crash, grading error)
@@ -39,6 +40,9 @@ except ImportError:  # pragma: no cover - nbgrader is a dependency
     NbGraderPreprocessor = object
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: a hidden line this long found in the output of another cell is a quote, not a coincidence
+MIN_QUOTED = 12
+QUOTED_NOTE = "[output removed by the grader: it quoted a hidden test]\n"
 FRAME = re.compile(r"(?:Cell In\s*\[\d*\]|Input In\s*\[\d*\]), line (\d+)")
 
 
@@ -69,6 +73,11 @@ class StudentFeedback(NbGraderPreprocessor):
     ).tag(config=True)
 
     def preprocess(self, nb, resources):
+        self.secret_lines = set()
+        for cell in nb.cells:
+            if cell.cell_type == "code" and "HIDDEN TESTS" in cell.source:
+                visible, _, hidden_text = split_hidden(cell.source)
+                self.secret_lines |= {line for line in hidden_text if line not in visible}
         nb, resources = super().preprocess(nb, resources)
         note = self.notes.get(resources.get("nbgrader", {}).get("student"))
         if note:
@@ -77,7 +86,14 @@ class StudentFeedback(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code" or not meta.get("grade") or "HIDDEN TESTS" not in cell.source:
+        if cell.cell_type != "code":
+            return cell, resources
+        if not meta.get("grade") or "HIDDEN TESTS" not in cell.source:
+            quoted = [line for line in self.secret_lines if len(line) >= MIN_QUOTED]
+            kept = [o for o in cell.get("outputs", []) if not any(q in str(o) for q in quoted)]
+            if len(kept) < len(cell.get("outputs", [])):
+                kept.append(new_output("stream", name="stdout", text=QUOTED_NOTE))
+            cell.outputs = kept
             return cell, resources
         source_lines = cell.source.split("\n")
         visible, hidden_numbers, hidden_text = split_hidden(cell.source)

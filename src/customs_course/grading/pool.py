@@ -45,9 +45,9 @@ def _snapshot(course: GradingCourse, folder: Path) -> Path:
 class _Worker:
     """One worker process, the student it is grading, and a thread reading its answers."""
 
-    def __init__(self, args: list[str], answers: queue.Queue) -> None:
+    def __init__(self, args: list[str], slot: int, answers: queue.Queue) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "customs_course.grading.worker", *args],
+            [sys.executable, "-m", "customs_course.grading.worker", *args, str(slot)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -85,10 +85,17 @@ class WorkerPool:
     """
 
     def __init__(
-        self, course: GradingCourse, assignment: str, *, workers: int, timeout: float | None
+        self,
+        course: GradingCourse,
+        assignment: str,
+        *,
+        workers: int,
+        timeout: float | None,
+        sandbox: str = "auto",
     ) -> None:
         self.course, self.assignment, self.size = course, assignment, workers
-        self.timeout = timeout
+        self.timeout, self.sandbox = timeout, sandbox
+        self.started = 0  # workers started so far: each gets its own slot (sandbox user)
         self.answers: queue.Queue = queue.Queue()
         self.idle: deque[_Worker] = deque()
         self.args: list[str] = []
@@ -99,9 +106,15 @@ class WorkerPool:
         self._scratch = tempfile.TemporaryDirectory(prefix="customs-grade-")
         snapshot = _snapshot(self.course, Path(self._scratch.name))
         timeout = "" if self.timeout is None else str(self.timeout)
-        self.args = [str(self.course.root), str(snapshot), timeout, str(logs / "workers.log")]
-        self.idle.extend(_Worker(self.args, self.answers) for _ in range(self.size))
+        self.args = [
+            str(self.course.root), str(snapshot), timeout, str(logs / "workers.log"), self.sandbox
+        ]
+        self.idle.extend(self._start() for _ in range(self.size))
         return self
+
+    def _start(self) -> _Worker:
+        self.started += 1
+        return _Worker(self.args, self.started, self.answers)
 
     def __exit__(self, *exc) -> None:
         while self.idle:
@@ -128,7 +141,7 @@ class WorkerPool:
 
         def dispatch() -> None:
             while pending and (self.idle or len(busy) < self.size):
-                worker = self.idle.popleft() if self.idle else _Worker(self.args, self.answers)
+                worker = self.idle.popleft() if self.idle else self._start()
                 student = pending.popleft()
                 try:
                     worker.send(self.assignment, student)

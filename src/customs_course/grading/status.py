@@ -17,6 +17,14 @@ that give no autograded score say why.
     graded. Score: nbgrader's for the other cells.
 ``kernel_crash``
     The Python kernel died while running the notebook. Not graded: 0.
+``resource_limit``
+    The sandbox stopped the notebook: its CPU time, the wall-clock time or the output size
+    went past the limits (the reason names which). Not graded: 0. (A cell that only hits the
+    memory, disk or process limit fails on its own, like any error, and is noted.)
+``tampered``
+    The notebook changed how it is graded: it silenced errors, replaced a function the tests
+    use, installed an IPython hook, or changed its cells while it ran (the reason says what).
+    Not graded: 0; check it by hand.
 ``grading_error``
     nbgrader failed for another reason (the reason quotes its error). Not graded: 0.
 ``wrong_assignment``
@@ -43,6 +51,8 @@ class Status(StrEnum):
     TEST_CELL_EDITED = "test_cell_edited"
     TIMEOUT = "timeout"
     KERNEL_CRASH = "kernel_crash"
+    RESOURCE_LIMIT = "resource_limit"
+    TAMPERED = "tampered"
     GRADING_ERROR = "grading_error"
     WRONG_ASSIGNMENT = "wrong_assignment"
     CORRUPT = "corrupt"
@@ -59,6 +69,8 @@ SEVERITY: tuple[Status, ...] = (
     Status.MISSING,
     Status.CORRUPT,
     Status.WRONG_ASSIGNMENT,
+    Status.TAMPERED,
+    Status.RESOURCE_LIMIT,
     Status.KERNEL_CRASH,
     Status.GRADING_ERROR,
     Status.TIMEOUT,

@@ -1,15 +1,16 @@
 """Code that runs in each autograde worker process (see :mod:`customs_course.grading.autograde`).
 
-A worker is ``python -m customs_course.grading.worker COURSE_ROOT SNAPSHOT TIMEOUT LOG``. It copies
+A worker is ``python -m customs_course.grading.worker COURSE_ROOT SNAPSHOT TIMEOUT LOG SANDBOX
+SLOT``. It copies
 the snapshot of the course gradebook to a private file and builds nbgrader's API on it, then
 reads one JSON request per line on stdin (``{"assignment": ..., "student": ...}``) and answers
 one JSON line on its original stdout. For each student it runs nbgrader's own ``Autograde``
 converter, exactly what ``nbgrader autograde`` runs (sanitise, put back locked and test cells
 from the gradebook, execute with the per-cell timeout, save the scores), and returns the scores
-as plain data. It writes only to its private gradebook and to
+as plain data. The notebook itself runs in a sandbox (:mod:`customs_course.grading.sandbox`),
+not in this process. The worker writes only to its private gradebook and to
 ``grading/autograded/<student>/<assignment>/``, which no other worker touches. Its stdout and
-stderr (inherited by the kernels it starts, which student code can print to) go to ``LOG``, so
-that nothing but answers reaches the pipe.
+stderr go to ``LOG``, so that nothing but answers reaches the pipe.
 """
 
 from __future__ import annotations
@@ -21,14 +22,38 @@ import sys
 import tempfile
 import time
 import traceback
+from dataclasses import asdict
 from pathlib import Path
 
 _STATE: dict = {}
 
 
-def start_worker(course_root: str, snapshot: str, timeout: float | None, log_file: str) -> None:
-    """Initialise this process: private gradebook, nbgrader API, stderr to ``log_file``."""
+def start_worker(
+    course_root: str,
+    snapshot: str,
+    timeout: float | None,
+    log_file: str,
+    sandbox_mode: str = "auto",
+    slot: int = 0,
+) -> None:
+    """Initialise this process: private gradebook, nbgrader API, stderr to ``log_file``.
+
+    nbgrader's ``Execute`` step is replaced by
+    :class:`~customs_course.grading.sandboxed_execute.SandboxedExecute`: student code runs
+    in a sandbox (``sandbox_mode``; ``slot`` picks its user id), never in this process.
+    """
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
+
     from customs_course.grading.course import GradingCourse
+    from customs_course.grading.sandbox import SandboxLimits
+    from customs_course.grading.sandboxed_execute import SandboxedExecute
 
     fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 2)
@@ -36,13 +61,25 @@ def start_worker(course_root: str, snapshot: str, timeout: float | None, log_fil
     course = GradingCourse.open(course_root)
     private = Path(tempfile.mkdtemp(prefix="worker-", dir=Path(snapshot).parent)) / "gradebook.db"
     shutil.copyfile(snapshot, private)
+    limits = SandboxLimits.from_config(course.config)
     sections = {
         "CourseDirectory": {"db_url": f"sqlite:///{private}"},
-        # the outputs are all in once the last cell ran: no need to wait for a polite exit
-        "Execute": {"shutdown_kernel": "immediate"},
+        "SandboxedExecute": {
+            "sandbox_mode": sandbox_mode,
+            "slot": slot,
+            "course_root": str(course.root),
+            "limits": asdict(limits),
+        },
+        # nbgrader's own list, with the sandboxed step in place of Execute
+        "Autograde": {
+            "autograde_preprocessors": [
+                SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+            ]
+        },
     }
     if timeout is not None:
-        sections["Execute"]["timeout"] = int(timeout)
+        sections["Execute"] = {"timeout": int(timeout)}  # SandboxedExecute inherits it
     api = course.api(course.nbgrader_config(**sections))
     _STATE.update(
         api=api, db_url=f"sqlite:///{private}", course_id=course.config.CourseDirectory.course_id
@@ -103,9 +140,12 @@ def grade_student(assignment: str, student: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Serve grading requests from stdin until it closes."""
-    course_root, snapshot, timeout, log_file = (argv or sys.argv[1:])[:4]
+    course_root, snapshot, timeout, log_file, sandbox_mode, slot = (argv or sys.argv[1:])[:6]
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    start_worker(course_root, snapshot, float(timeout) if timeout else None, log_file)
+    start_worker(
+        course_root, snapshot, float(timeout) if timeout else None, log_file, sandbox_mode,
+        int(slot),
+    )
     os.dup2(2, 1)  # from now on fd 1 is the log too: student code cannot garble the answers
     for line in sys.stdin:
         request = json.loads(line)

@@ -1,0 +1,144 @@
+"""Execute one notebook inside the grading sandbox (see :mod:`customs_course.grading.sandbox`).
+
+``python -m customs_course.grading.runner`` reads one JSON request on stdin::
+
+    {"notebook": {...}, "timeout": 120, "output_bytes": 16777216}
+
+runs the notebook as nbgrader's ``Execute`` preprocessor does (errors allowed, the per-cell
+timeout, the kernel interrupted on timeout, the error of a timed-out cell recorded), and
+writes one JSON answer on its original stdout:
+``{"notebook": {...}}`` or ``{"error": {"name": ..., "message": ...}}``. Everything else it
+or the kernel prints goes to stderr, which the grader reads with a size limit.
+
+This process runs next to the student's code, with the same rights, so the grader trusts
+nothing it returns but outputs: it checks that every cell comes back unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+
+from nbclient import NotebookClient
+from nbformat.v4 import new_output
+
+TRUNCATED = "[output truncated: the grader keeps at most {:.0f} MB of output per notebook]"
+#: the error nbgrader's ``Execute`` records for a cell interrupted by the timeout
+TIMEOUT_ERROR = {
+    "ename": "CellTimeoutError",
+    "evalue": "",
+    "traceback": ["CellTimeoutError: No reply from kernel before timeout"],
+}
+
+
+class LimitedClient(NotebookClient):
+    """nbclient, set up as nbgrader's ``Execute`` sets it up, keeping at most ``output_bytes``.
+
+    nbgrader itself is not imported here: it would add more than a second to every submission.
+    """
+
+    def __init__(self, notebook, *, timeout: int, output_bytes: int, path: str) -> None:
+        super().__init__(
+            notebook,
+            timeout=timeout,
+            allow_errors=True,
+            interrupt_on_timeout=True,
+            raise_on_iopub_timeout=True,
+            error_on_timeout=TIMEOUT_ERROR,
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            shutdown_kernel="immediate",
+            resources={"metadata": {"path": path}},
+        )
+        self.output_bytes = output_bytes
+        self.seen_bytes = 0
+        self.truncated = False
+        self.kernel_process = None
+        self.on_notebook_start = self.remember_kernel
+        self.on_cell_executed = self.record_reply_error
+
+    def remember_kernel(self, **_) -> None:
+        """Keep the kernel's process, to tell later which signal killed it."""
+        self.kernel_process = getattr(self.km.provisioner, "process", None)
+
+    def record_reply_error(self, cell, execute_reply, **_) -> None:
+        """Add the error of a failed cell that printed none (a timeout, say), as nbgrader does."""
+        reply = execute_reply["content"]
+        if reply["status"] != "error":
+            return
+        if any(o.output_type == "error" and o.ename == reply["ename"] for o in cell.outputs):
+            return
+        trace = reply.get("traceback") or ["the error's traceback was not shown"]
+        cell.outputs.append(
+            new_output("error", ename=reply["ename"], evalue=reply["evalue"], traceback=trace)
+        )
+
+    def output(self, outs, msg, display_id, cell_index):
+        self.seen_bytes += len(json.dumps(msg.get("content", {})))
+        if self.seen_bytes <= self.output_bytes:
+            return super().output(outs, msg, display_id, cell_index)
+        if not self.truncated:
+            self.truncated = True
+            note = TRUNCATED.format(self.output_bytes / 2**20)
+            outs.append(new_output("display_data", data={"text/plain": note}))
+        return None
+
+    def kernel_signal(self) -> str | None:
+        """Name the signal that killed the kernel (SIGKILL, SIGXCPU...), if one did."""
+        code = self.kernel_process.poll() if self.kernel_process is not None else None
+        if code is not None and code < 0:
+            return signal.Signals(-code).name
+        return None
+
+
+def execute(request: dict) -> dict:
+    """Run the request's notebook; return the answer to write back."""
+    import nbformat
+
+    notebook = nbformat.from_dict(request["notebook"])
+    client = LimitedClient(
+        notebook, timeout=request["timeout"], output_bytes=request["output_bytes"],
+        path=os.getcwd(),
+    )
+    try:
+        client.execute()
+    except Exception as exc:  # reported to the grader, which decides the status
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        killed_by = client.kernel_signal()
+        return {"error": {"name": type(exc).__name__, "message": message, "signal": killed_by}}
+    return {"notebook": notebook, "truncated": client.truncated}
+
+
+def drop_privileges() -> None:
+    """Become the sandbox's own user, when the grader started the sandbox as root."""
+    uid = os.environ.pop("CUSTOMS_SANDBOX_UID", None)
+    if uid is not None and os.getuid() == 0:
+        os.setgroups([])
+        os.setgid(int(uid))
+        os.setuid(int(uid))
+        if os.getuid() == 0 or os.geteuid() == 0:
+            raise SystemExit("the sandbox could not leave the root user")
+
+
+def hide_memory() -> None:
+    """Make this process undumpable: the student's kernel, its child, cannot read its memory."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+
+
+def main() -> int:
+    drop_privileges()
+    hide_memory()
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")  # not inherited by the kernel
+    os.dup2(2, 1)  # anything else printed to stdout goes to stderr
+    request = json.loads(sys.stdin.read())
+    answer = execute(request)
+    answers.write(json.dumps(answer))
+    answers.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,441 @@
+"""Run a student's notebook in a sandbox: no course files, no network, limited resources.
+
+Why
+---
+Autograding runs students' code. Without a sandbox, a submission could read the instructor's
+solutions and hidden tests, rewrite the gradebook, reach the network or exhaust the machine.
+nbgrader leaves this to the deployer, so the course's grading command does it here.
+
+How
+---
+Only the execution of the notebook leaves the trusted grading process. It runs as
+``python -m customs_course.grading.runner`` (nbgrader's own ``Execute``), with the notebook
+on stdin and the executed notebook on stdout, inside:
+
+``bwrap`` mode (bubblewrap, Debian package ``bubblewrap``)
+    New user, PID, network, IPC and UTS namespaces: no network at all (only a loopback of its
+    own), no view of other processes and a file system that holds nothing but the system's
+    ``/usr``, Python, the course package and the sandbox datasets, all read-only, plus an empty
+    ``/tmp`` of limited size (the scratch folder, discarded afterwards). The course folder,
+    with solutions, submissions, gradebook and exports, is not in it. Run as root, the grader
+    also switches the sandbox to an unprivileged user id of its own (``uid_base`` + worker
+    slot), so that the process limit counts the sandbox's processes only.
+``off`` mode (the fallback where bubblewrap is missing or user namespaces are disabled)
+    The same runner with the same resource limits, an emptied environment and a scratch
+    working folder, but **no** file-system or network isolation: a submission can read any
+    file the grading account can read. The grader prints a warning saying so.
+
+In both modes, resource limits (``setrlimit``) cap the address space (memory), CPU time, the
+size of any file written (disk), open files and, in ``bwrap`` mode, processes (fork bombs).
+The grader itself caps what it reads back (output size), stops the sandbox after a wall-clock
+limit and kills the whole process group. Limits come from :class:`SandboxLimits`, which a
+course can set in ``grading/nbgrader_config.py`` (``c.Sandbox.memory_mb = 2048``...).
+
+The runner lives next to the student's code, so nothing it returns is trusted but outputs:
+:mod:`customs_course.grading.integrity` checks the cells that come back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+
+try:
+    import resource
+except ImportError:  # Windows: no resource limits, and no sandbox (see Sandbox.choose)
+    resource = None
+
+MODES = ("auto", "bwrap", "off")
+#: the runner switches to this user id first thing (bwrap mode, grader run as root)
+UID_VARIABLE = "CUSTOMS_SANDBOX_UID"
+#: Python and the notebook's libraries read nothing else from /etc (fonts: matplotlib's text)
+ETC_FILES = ("ld.so.cache", "localtime", "passwd", "group", "nsswitch.conf", "hosts", "fonts")
+FALLBACK_WARNING = (
+    "WARNING: grading WITHOUT a sandbox ({why}). Submissions run with resource limits only: "
+    "they can read any file this account can read (solutions, other submissions) and reach "
+    "the network. Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) to isolate "
+    "them, or pass --sandbox bwrap to refuse to grade without it."
+)
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not run the notebook; the message says why."""
+
+
+class SandboxDied(SandboxError):
+    """The sandbox's processes ended without an answer (killed from inside, for instance)."""
+
+
+class ResourceLimitExceeded(SandboxError):
+    """The submission went past one of its resource limits (the message names it)."""
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """What one submission may use while it is graded.
+
+    Parameters
+    ----------
+    memory_mb : int
+        Address space of each process, MiB (Python raises MemoryError beyond it).
+    cpu_seconds : int
+        CPU time of each process, seconds (the kernel is killed with SIGXCPU beyond it).
+    processes : int
+        Processes and threads of the sandbox's user (``bwrap`` mode: the sandbox's own).
+    output_mb : int
+        Outputs kept per notebook, MiB; more is cut with a note (the grader stops reading
+        the sandbox's answer at four times this size).
+    disk_mb : int
+        Size of the scratch ``/tmp`` (``bwrap`` mode) and of any one file written, MiB.
+    open_files : int
+        Open file descriptors of each process.
+    wall_seconds : int
+        Wall-clock time of the whole notebook, seconds (at most the per-cell timeout times
+        the number of code cells, plus two minutes to start).
+    uid_base : int
+        First user id used for sandboxes when the grader runs as root.
+    """
+
+    memory_mb: int = 4096
+    cpu_seconds: int = 900
+    processes: int = 256
+    output_mb: int = 16
+    disk_mb: int = 256
+    open_files: int = 1024
+    wall_seconds: int = 1800
+    uid_base: int = 62000
+
+    @classmethod
+    def from_config(cls, config) -> SandboxLimits:
+        """Read the ``Sandbox`` section of an nbgrader configuration (missing keys: defaults)."""
+        section = dict(config.get("Sandbox", {}))
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(section) - known - {"mode"})
+        if unknown:
+            raise SandboxError(
+                f"Unknown Sandbox setting(s) {unknown} in the nbgrader configuration; the "
+                f"settings are: mode, {', '.join(sorted(known))}."
+            )
+        return cls(**{k: int(v) for k, v in section.items() if k in known})
+
+
+def readable_paths() -> list[Path]:
+    """Return the folders the sandboxed notebook may read: Python, the package, the data."""
+    import customs_course
+    from customs_course.datasets.cards import cards_dir
+    from customs_course.paths import data_dir
+
+    package_parent = Path(customs_course.__file__).resolve().parent.parent
+    found = {Path(p).resolve() for p in (sys.base_prefix, sys.prefix)}
+    found |= {package_parent, data_dir().resolve(), cards_dir().resolve()}
+    return sorted(found, key=lambda p: (len(p.parts), str(p)))
+
+
+def check_not_exposed(paths: list[Path], course_root: Path) -> None:
+    """Refuse to grade if a readable folder holds the course (its solutions, its gradebook)."""
+    course_root = course_root.resolve()
+    for path in paths:
+        if course_root == path or path in course_root.parents:
+            raise SandboxError(
+                f"The sandbox would have to show {path}, which holds the course folder "
+                f"{course_root} (solutions, submissions, gradebook). Install the course "
+                "package in a virtual environment outside the course folder's parents, or "
+                "keep the course in its own folder."
+            )
+
+
+def _system_binds() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = Path("/") / name
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    args += ["--perms", "0755", "--dir", "/etc"]  # bwrap would make it 0700 when run as root
+    for name in ETC_FILES:
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    return args
+
+
+def _namespaces(uid: int | None) -> list[str]:
+    """Namespace options: a user namespace, or (run as root) the runner's own user id.
+
+    As root, bubblewrap makes the other namespaces without a user namespace and keeps only
+    the capability to change user: the runner then switches to ``uid`` before reading the
+    notebook, so the sandbox's processes belong to a user of their own (the process limit
+    counts them; in a user namespace they would stay root outside, which the limit exempts).
+    """
+    if uid is None:
+        return ["--unshare-all"]
+    return [
+        "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+        "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+    ]
+
+
+def _folders(readable: list[Path]) -> list[str]:
+    """Mount ``readable`` read-only, creating their parents readable by the sandbox's user."""
+    args: list[str] = []
+    made: set[Path] = set()
+    for path in readable:
+        for parent in reversed(path.parents[:-1]):
+            if parent not in made:
+                made.add(parent)
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--ro-bind", str(path), str(path)]
+    return args
+
+
+def bwrap_command(
+    readable: list[Path], limits: SandboxLimits, environment: dict, uid: int | None
+) -> list[str]:
+    """Return the bubblewrap command line that runs the runner in a sandbox."""
+    args = [shutil.which("bwrap") or "bwrap", *_namespaces(uid), "--die-with-parent"]
+    args += ["--new-session", "--clearenv", *_system_binds()]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--perms", "1777", "--size", str(limits.disk_mb << 20), "--tmpfs", "/tmp"]
+    args += ["--perms", "1777", "--size", str(16 << 20), "--tmpfs", "/dev/shm"]
+    args += _folders(readable)
+    args += ["--perms", "0777", "--dir", "/tmp/home", "--perms", "0777", "--dir", "/tmp/work"]
+    args += ["--chdir", "/tmp/work", "--remount-ro", "/"]
+    if uid is not None:
+        environment = {**environment, UID_VARIABLE: str(uid)}
+    for key, value in environment.items():
+        args += ["--setenv", key, value]
+    return [*args, "--", sys.executable, "-m", "customs_course.grading.runner"]
+
+
+def sandbox_environment(home: str, tmp: str) -> dict[str, str]:
+    """The whole environment of the sandboxed code: none of the grader's variables."""
+    from customs_course.paths import data_dir
+
+    return {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": tmp,
+        "LANG": "C.UTF-8",
+        "CUSTOMS_COURSE_DATA": str(data_dir().resolve()),
+        "MPLCONFIGDIR": f"{home}/.matplotlib",
+        "IPYTHONDIR": f"{home}/.ipython",
+        "JUPYTER_CONFIG_DIR": f"{home}/.jupyter",
+        "JUPYTER_RUNTIME_DIR": f"{home}/.runtime",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _own_process_count() -> int:
+    """Processes of this user now (the process limit counts them all, sandbox or not)."""
+    if not Path("/proc").is_dir():
+        return 0
+    uid = os.getuid()
+    return sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == uid)
+
+
+def _owner(path: Path) -> int | None:
+    try:
+        return path.stat().st_uid
+    except OSError:
+        return None
+
+
+def _apply_limits(limits: SandboxLimits, nproc: int | None):
+    """Return a function that the sandbox's first process calls before exec: its rlimits."""
+    if resource is None:
+        return None
+    mib = 1 << 20
+    settings = [
+        (resource.RLIMIT_AS, limits.memory_mb * mib, limits.memory_mb * mib),
+        (resource.RLIMIT_CPU, limits.cpu_seconds, limits.cpu_seconds + 5),
+        (resource.RLIMIT_FSIZE, limits.disk_mb * mib, limits.disk_mb * mib),
+        (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
+        (resource.RLIMIT_CORE, 0, 0),
+    ]
+    if nproc is not None:
+        settings.append((resource.RLIMIT_NPROC, nproc, nproc))
+
+    def apply() -> None:
+        for which, soft, hard in settings:
+            resource.setrlimit(which, (soft, hard))
+
+    return apply
+
+
+@lru_cache(maxsize=4)
+def bwrap_problem(uid: int | None) -> str | None:
+    """Return why bubblewrap cannot run a sandbox here, or None when it can."""
+    if sys.platform != "linux":
+        return f"bubblewrap needs Linux; this is {sys.platform}"
+    if shutil.which("bwrap") is None:
+        return "the bwrap command (package bubblewrap) is not installed"
+    command = [shutil.which("bwrap"), *_namespaces(uid), "--die-with-parent", "--new-session"]
+    command += [*_system_binds(), "--proc", "/proc", "--dev", "/dev", "--", "/bin/true"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"bwrap could not start: {exc}"
+    if done.returncode != 0:
+        return f"bwrap cannot create its namespaces here: {done.stderr.strip()[:300]}"
+    return None
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """How to run notebooks for one worker: the mode, the limits and the user id."""
+
+    mode: str
+    limits: SandboxLimits
+    uid: int | None
+    readable: tuple[Path, ...]
+    warning: str | None = None
+
+    @classmethod
+    def choose(
+        cls, requested: str, limits: SandboxLimits, course_root: Path, slot: int = 0
+    ) -> Sandbox:
+        """Pick ``bwrap`` when it works (or when asked for), else ``off`` with a warning.
+
+        Raises
+        ------
+        SandboxError
+            If ``requested`` is ``bwrap`` and bubblewrap cannot run here, or if a folder the
+            sandbox must show holds the course folder.
+        """
+        if requested not in MODES:
+            raise SandboxError(f"Unknown sandbox mode {requested!r}; choose one of {MODES}.")
+        uid = limits.uid_base + slot % 1000 if _is_root() else None
+        readable = readable_paths()
+        if requested == "off":
+            return cls("off", limits, None, tuple(readable), FALLBACK_WARNING.format(why="asked"))
+        problem = bwrap_problem(uid)
+        if problem is None:
+            check_not_exposed(readable, course_root)
+            return cls("bwrap", limits, uid, tuple(readable))
+        if requested == "bwrap":
+            raise SandboxError(
+                f"Cannot grade in a sandbox: {problem}. Install bubblewrap (apt-get install "
+                "bubblewrap) and allow user namespaces, or choose --sandbox auto or off."
+            )
+        return cls("off", limits, None, tuple(readable), FALLBACK_WARNING.format(why=problem))
+
+    def run(self, notebook: dict, *, timeout: float, wall_seconds: float) -> dict:
+        """Execute ``notebook`` in the sandbox and return the runner's answer.
+
+        Returns
+        -------
+        dict
+            ``{"notebook": ..., "truncated": bool}`` or ``{"error": {"name", "message",
+            "signal"}}``, as the runner wrote it (untrusted: check it).
+
+        Raises
+        ------
+        ResourceLimitExceeded
+            Past the wall-clock limit, or an answer larger than the output limit allows.
+        SandboxDied
+            The runner ended without an answer.
+        """
+        request = json.dumps(
+            {"notebook": notebook, "timeout": int(timeout),
+             "output_bytes": self.limits.output_mb << 20}
+        ).encode()
+        max_answer = len(request) + 4 * (self.limits.output_mb << 20)
+        with tempfile.TemporaryDirectory(prefix="customs-sandbox-") as scratch:
+            if self.mode == "bwrap":
+                env = sandbox_environment("/tmp/home", "/tmp")
+                command = bwrap_command(list(self.readable), self.limits, env, self.uid)
+                cwd = scratch
+                env_outside = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+                nproc = self.limits.processes + (0 if self.uid is not None else
+                                                 _own_process_count())
+            else:
+                Path(scratch, "home").mkdir()
+                env_outside = sandbox_environment(f"{scratch}/home", scratch)
+                command = [sys.executable, "-m", "customs_course.grading.runner"]
+                cwd = scratch
+                nproc = None if _is_root() else (
+                    self.limits.processes + _own_process_count())
+            process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                cwd=cwd, env=env_outside, start_new_session=sys.platform != "win32",
+                preexec_fn=_apply_limits(self.limits, nproc),
+            )
+            return _exchange(process, request, max_answer, wall_seconds, self.limits)
+
+
+def _drain(stream, keep: int, into: list) -> None:
+    """Read ``stream`` to its end, keeping its last ``keep`` bytes in ``into``."""
+    tail = b""
+    for chunk in iter(lambda: stream.read(65536), b""):
+        tail = (tail + chunk)[-keep:]
+    into.append(tail)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    """Kill the sandbox's whole process group (bwrap then takes its namespace down)."""
+    for kill in (lambda: os.killpg(process.pid, 9), process.kill):
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError, AttributeError):  # gone; or Windows
+            pass
+
+
+def _exchange(process, request: bytes, max_answer: int, wall: float, limits) -> dict:
+    def feed() -> None:
+        try:
+            process.stdin.write(request)
+            process.stdin.close()
+        except OSError:  # the runner died before reading it all: reported below
+            pass
+
+    def stop() -> None:
+        stopped.set()
+        _kill(process)
+
+    stderr_tail: list[bytes] = []
+    threading.Thread(target=feed, daemon=True).start()
+    threading.Thread(target=_drain, args=(process.stderr, 20000, stderr_tail), daemon=True).start()
+    answer = bytearray()
+    stopped = threading.Event()
+    timer = threading.Timer(wall, stop)
+    timer.start()
+    try:
+        for chunk in iter(lambda: process.stdout.read(1 << 20), b""):
+            answer += chunk
+            if len(answer) > max_answer:
+                _kill(process)
+                raise ResourceLimitExceeded(
+                    f"the notebook's answer passed {max_answer >> 20} MiB: more output than "
+                    f"the limit of {limits.output_mb} MiB allows"
+                )
+    finally:
+        timer.cancel()
+        process.wait()
+    if stopped.is_set():
+        raise ResourceLimitExceeded(
+            f"the notebook ran past the wall-clock limit of {wall:.0f} s and was stopped"
+        )
+    try:
+        return json.loads(answer)
+    except ValueError:
+        tail = (stderr_tail[0] if stderr_tail else b"").decode("utf-8", "replace")
+        last = [line for line in tail.splitlines() if line.strip()][-3:]
+        raise SandboxDied(
+            f"the sandbox ended without an answer (exit code {process.returncode}): "
+            + " | ".join(last)[-500:]
+        ) from None

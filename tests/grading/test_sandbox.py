@@ -1,0 +1,140 @@
+"""The sandbox and the integrity checks, piece by piece (the attacks are in test_adversarial.py)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from customs_course.grading import sandbox
+from customs_course.grading.integrity import (
+    PROBE_KEY,
+    TamperingDetected,
+    add_probes,
+    check_probes,
+    restore_outputs,
+)
+from customs_course.grading.sandbox import Sandbox, SandboxError, SandboxLimits
+
+KERNEL = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
+
+
+def graded_notebook():
+    answer = {"nbgrader": {"grade_id": "a", "solution": True, "grade": False, "locked": False,
+                           "schema_version": 3, "task": False}}
+    test = {"nbgrader": {"grade_id": "t", "solution": False, "grade": True, "locked": True,
+                         "points": 1, "schema_version": 3, "task": False}}
+    return new_notebook(
+        cells=[
+            new_code_cell("import math"),
+            new_code_cell("x = 1", metadata=answer),
+            new_code_cell("assert math.isclose(x, 1)", metadata=test),
+        ],
+        metadata=KERNEL,
+    )
+
+
+@pytest.fixture
+def no_bwrap(monkeypatch):
+    """Pretend bubblewrap is not installed."""
+    sandbox.bwrap_problem.cache_clear()
+    real_which = shutil.which
+    monkeypatch.setattr(
+        sandbox.shutil, "which", lambda name, *a, **k: None if name == "bwrap" else real_which(name)
+    )
+    yield
+    sandbox.bwrap_problem.cache_clear()
+
+
+def test_does_auto_fall_back_with_a_warning_and_bwrap_refuse_when_bubblewrap_is_missing(no_bwrap):
+    chosen = Sandbox.choose("auto", SandboxLimits(), Path("/nonexistent/course"))
+    assert chosen.mode == "off"
+    assert "WITHOUT a sandbox" in chosen.warning and "apt-get install bubblewrap" in chosen.warning
+    with pytest.raises(SandboxError, match="Install bubblewrap"):
+        Sandbox.choose("bwrap", SandboxLimits(), Path("/nonexistent/course"))
+    with pytest.raises(SandboxError, match="Unknown sandbox mode"):
+        Sandbox.choose("docker", SandboxLimits(), Path("/nonexistent/course"))
+
+
+def test_does_a_misspelt_limit_get_a_clear_error():
+    limits = SandboxLimits.from_config({"Sandbox": {"memory_mb": "2048"}})
+    assert limits.memory_mb == 2048 and limits.cpu_seconds == SandboxLimits().cpu_seconds
+    with pytest.raises(SandboxError, match="memory_mb"):
+        SandboxLimits.from_config({"Sandbox": {"memory": 2048}})
+
+
+def test_is_a_course_inside_a_folder_the_sandbox_shows_refused(tmp_path):
+    with pytest.raises(SandboxError, match="holds the course folder"):
+        sandbox.check_not_exposed([tmp_path], tmp_path / "course")
+    sandbox.check_not_exposed([tmp_path / "venv"], tmp_path / "course")
+
+
+def test_does_the_sandbox_show_no_course_file_nor_the_grader_s_environment(tmp_path, monkeypatch):
+    problem = sandbox.bwrap_problem(0 if sandbox._is_root() else None)
+    if problem:
+        pytest.skip(f"bubblewrap cannot run here: {problem}")
+    monkeypatch.setenv("GRADER_ONLY_VARIABLE", "x")
+    (tmp_path / "secret.txt").write_text("secret")
+    cells = [
+        f"import os\nprint(os.path.exists({str(tmp_path / 'secret.txt')!r}), "
+        "'GRADER_ONLY_VARIABLE' in os.environ, os.getcwd())",
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2]);",  # a figure, and nothing on stderr
+    ]
+    notebook = new_notebook(cells=[new_code_cell(c) for c in cells], metadata=KERNEL)
+    chosen = Sandbox.choose("bwrap", SandboxLimits(), tmp_path)
+    answer = chosen.run(notebook, timeout=60, wall_seconds=300)
+    first, second = (cell["outputs"] for cell in answer["notebook"]["cells"])
+    assert first[0]["text"] == "False False /tmp/work\n"
+    assert [o["output_type"] for o in second] == ["display_data"]
+    assert "image/png" in second[0]["data"]
+
+
+def executed_copy(probes, *, error=True, report=None):
+    """The probed notebook as if it ran: each probe raised its nonce and ``report``."""
+    report = report or {"names": {}, "methods": {}, "hooks": [], "custom_exceptions": "()"}
+    executed = copy.deepcopy(probes.notebook)
+    for cell in executed.cells:
+        if PROBE_KEY in cell.metadata and error:
+            value = probes.nonce + json.dumps(report)
+            cell.outputs = [new_output("error", ename="AssertionError", evalue=value,
+                                       traceback=[])]
+    return executed
+
+
+def test_are_probes_put_around_the_answer_cells_and_read_back():
+    probes = add_probes(graded_notebook())
+    roles = [role for role, _ in probes.segments]
+    assert roles == ["start", "instructor", "student", "instructor"]
+    assert sum(PROBE_KEY in c.metadata for c in probes.notebook.cells) == 4
+    assert check_probes(executed_copy(probes), probes, []) == []
+
+
+def test_is_a_silenced_probe_or_a_replaced_helper_tampering():
+    probes = add_probes(graded_notebook())
+    assert "errors were hidden" in check_probes(executed_copy(probes, error=False), probes, [])[0]
+    executed = executed_copy(probes)
+    reports = [c for c in executed.cells if PROBE_KEY in c.metadata]
+    for index, cell in enumerate(reports):  # math.isclose changes across the answer cell
+        identity = [1 if index < 2 else 2, None, "math", "user"]
+        body = {"names": {"math.isclose": identity}, "methods": {}, "hooks": [],
+                "custom_exceptions": "()"}
+        cell.outputs[0]["evalue"] = probes.nonce + json.dumps(body)
+    [problem] = check_probes(executed, probes, [])
+    assert "`math.isclose`, which the tests use, was replaced (after cell a)" == problem
+
+
+def test_does_a_notebook_whose_cells_changed_in_the_sandbox_get_refused():
+    original = graded_notebook()
+    executed = copy.deepcopy(original)
+    executed.cells[2].source = "pass"
+    with pytest.raises(TamperingDetected, match="source or nbgrader metadata changed"):
+        restore_outputs(copy.deepcopy(original), executed)
+    executed = copy.deepcopy(original)
+    executed.cells[1].outputs = [new_output("stream", name="stdout", text="hi\n")]
+    restored = copy.deepcopy(original)
+    restore_outputs(restored, executed)
+    assert restored.cells[1].outputs[0]["text"] == "hi\n"
