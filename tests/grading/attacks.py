@@ -167,10 +167,13 @@ for fd in range(0, 64):  # every pipe it holds: one might lead to the grader
         pass
 """ + WRONG_RATE
 LEAK_HIDDEN = """
+seen = []
 def hit_rate(hits, controls):
-    print("test being run:", get_ipython().user_ns["In"][-1])
+    seen.append(get_ipython().user_ns["In"][-1])
+    print("test being run:", seen[-1])
     return 0.5
 """
+LEAK_LATER = 'print("the test I saw earlier:", seen)\n' + WRONG_TOP
 
 ATTACKS = [
     Attack("honest1", "answers right", RIGHT_RATE, RIGHT_TOP, score=4.0),
@@ -204,7 +207,8 @@ ATTACKS = [
     Attack("kill_all", "kills every process it can", KILL_ALL, statuses=("kernel_crash",),
            reason="died"),
     Attack("fake_results", "prints fake results and writes them to every fd", FAKE_RESULTS),
-    Attack("leak_hidden", "prints the hidden test it is called from", LEAK_HIDDEN),
+    Attack("leak_hidden", "prints the hidden test it is called from, then again later",
+           LEAK_HIDDEN, LEAK_LATER),
     Attack("test_edited", "empties the test cells", file="test_edited",
            statuses=("test_cell_edited",), reason="edited"),
     Attack("points", "sets the tests' points to 100 and answers right", RIGHT_RATE, RIGHT_TOP,

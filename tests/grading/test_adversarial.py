@@ -322,10 +322,14 @@ def test_does_the_grader_secret_reach_no_file_of_the_grading(attacked):
 
 
 def test_does_no_feedback_page_show_a_hidden_test(attacked):
-    assert SECRET in autograded_text(attacked, "leak_hidden")  # it did print the test...
+    printed = autograded_text(attacked, "leak_hidden")
+    later = printed[printed.index("the test I saw earlier"):]
+    assert SECRET in later  # it did print the test, in the test cell and in a later cell...
     assert attacked.pages
     for page in attacked.pages:  # ...but the feedback removes it
         assert SECRET not in page.read_text(), page
+    leak_page = next(p for p in attacked.pages if "leak_hidden" in p.parts)
+    assert "it quoted a hidden test" in leak_page.read_text()
 
 
 def test_does_no_process_of_the_sandboxes_outlive_the_grading(attacked):

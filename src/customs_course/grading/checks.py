@@ -221,9 +221,9 @@ def inspect_autograded(
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         name = grade_id or f"number {index + 1}"
         errors = _error_names(cell)
-        limit = _limit_hit(cell)
-        if limit:
-            findings.append(Finding(Status.GRADED, f"cell {name} hit {limit} of the sandbox"))
+        hit = _limit_hit(cell)
+        if hit:
+            findings.append(Finding(Status.GRADED, f"cell {name} hit {hit} of the sandbox"))
         if TIMEOUT_ERROR in errors:
             limit = f" of {timeout:g} s" if timeout else ""
             findings.append(
