@@ -21,8 +21,12 @@ import os
 import signal
 import sys
 
-from nbclient import NotebookClient
-from nbformat.v4 import new_output
+# jsonschema (under nbformat) compiles an RFC 3987 grammar when imported, 0.9 s here, for a
+# string format that no notebook schema uses: the runner, started once per submission, skips it
+sys.modules.setdefault("rfc3987_syntax", None)
+
+from nbclient import NotebookClient  # noqa: E402 (after the line above)
+from nbformat.v4 import new_output  # noqa: E402
 
 TRUNCATED = "[output truncated: the grader keeps at most {:.0f} MB of output per notebook]"
 #: the error nbgrader's ``Execute`` records for a cell interrupted by the timeout
