@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -73,8 +74,17 @@ def test_is_a_course_inside_a_folder_the_sandbox_shows_refused(tmp_path):
     sandbox.check_not_exposed([tmp_path / "venv"], tmp_path / "course")
 
 
-def test_does_the_sandbox_show_no_course_file_nor_the_grader_s_environment(tmp_path, monkeypatch):
-    problem = sandbox.bwrap_problem(0 if sandbox._is_root() else None)
+@pytest.mark.parametrize("own_user", [True, False], ids=["own user id", "user namespace"])
+def test_does_the_sandbox_show_no_course_file_nor_the_grader_s_environment(
+    tmp_path, monkeypatch, own_user
+):
+    """Both ways of running bubblewrap: as root (own user id) and as an instructor's account.
+
+    The second is what a non-root instructor gets; as root it runs in a user namespace too.
+    """
+    if own_user and not sandbox._is_root():
+        pytest.skip("the sandbox gets a user id of its own only when the grader runs as root")
+    problem = sandbox.bwrap_problem(0 if own_user else None)
     if problem:
         pytest.skip(f"bubblewrap cannot run here: {problem}")
     monkeypatch.setenv("GRADER_ONLY_VARIABLE", "x")
@@ -86,6 +96,8 @@ def test_does_the_sandbox_show_no_course_file_nor_the_grader_s_environment(tmp_p
     ]
     notebook = new_notebook(cells=[new_code_cell(c) for c in cells], metadata=KERNEL)
     chosen = Sandbox.choose("bwrap", SandboxLimits(), tmp_path)
+    if not own_user:
+        chosen = dataclasses.replace(chosen, uid=None)
     answer = chosen.run(notebook, timeout=60, wall_seconds=300)
     first, second = (cell["outputs"] for cell in answer["notebook"]["cells"])
     assert first[0]["text"] == "False False /tmp/work\n"
