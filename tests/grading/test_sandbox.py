@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from customs_course.grading import sandbox
+from customs_course.grading import bwrap, sandbox
 from customs_course.grading.integrity import (
     PROBE_KEY,
     TamperingDetected,
@@ -45,7 +45,7 @@ def no_bwrap(monkeypatch):
     sandbox.bwrap_problem.cache_clear()
     real_which = shutil.which
     monkeypatch.setattr(
-        sandbox.shutil, "which", lambda name, *a, **k: None if name == "bwrap" else real_which(name)
+        bwrap.shutil, "which", lambda name, *a, **k: None if name == "bwrap" else real_which(name)
     )
     yield
     sandbox.bwrap_problem.cache_clear()

@@ -130,6 +130,7 @@ class Probes:
 
     notebook: nbformat.NotebookNode
     nonce: str
+    source: str
     #: for each probe, the role of the cells run since the previous probe, and a label
     segments: list[tuple[str, str]] = field(default_factory=list)
 
@@ -164,7 +165,7 @@ def add_probes(notebook: nbformat.NotebookNode) -> Probes:
     if previous is not None:
         probe(*previous)
     copy.cells = cells
-    return Probes(copy, nonce, segments)
+    return Probes(copy, nonce, source, segments)
 
 
 def _label(cell) -> str:
@@ -196,19 +197,18 @@ def check_probes(executed: nbformat.NotebookNode, probes: Probes, trusted: list[
     problems: list[str] = []
     reports = {}
     for cell in executed.cells:
-        if PROBE_KEY in cell.metadata:
+        if PROBE_KEY in cell.metadata and cell.source == probes.source:
             reports[cell.metadata[PROBE_KEY]] = _probe_report(cell, probes.nonce)
     owner: dict[str, list] = {}  # name -> identity set by an instructor cell
     methods: dict[str, int] = {}  # as they were after the last instructor cells
     for index, (role, label) in enumerate(probes.segments):
-        report = reports.get(index)
-        if report is None:
-            if index in reports:  # the probe ran but its error was hidden or altered
-                problems.append(
-                    f"errors were hidden from the grader (checked after {label}): the "
-                    "notebook silenced or changed the error of the grader's check"
-                )
-            break  # the kernel stopped before this probe: reported by the execution
+        if reports.get(index) is None:  # a kernel that died is reported before this
+            problems.append(
+                f"errors were hidden from the grader (checked after {label}): the notebook "
+                "silenced, changed or removed the error of the grader's check"
+            )
+            break
+        report = reports[index]
         where = "after " + label
         for kind, *described in report["hooks"]:
             if not str(described[2]).startswith(OWN_HOOK_MODULES) or _is_foreign(

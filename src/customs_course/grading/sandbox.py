@@ -39,14 +39,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 from dataclasses import dataclass, fields
-from functools import lru_cache
 from pathlib import Path
+
+from customs_course.grading.bwrap import bwrap_command, bwrap_problem
 
 try:
     import resource
@@ -54,10 +54,6 @@ except ImportError:  # Windows: no resource limits, and no sandbox (see Sandbox.
     resource = None
 
 MODES = ("auto", "bwrap", "off")
-#: the runner switches to this user id first thing (bwrap mode, grader run as root)
-UID_VARIABLE = "CUSTOMS_SANDBOX_UID"
-#: Python and the notebook's libraries read nothing else from /etc (fonts: matplotlib's text)
-ETC_FILES = ("ld.so.cache", "localtime", "passwd", "group", "nsswitch.conf", "hosts", "fonts")
 FALLBACK_WARNING = (
     "WARNING: grading WITHOUT a sandbox ({why}). Submissions run with resource limits only: "
     "they can read any file this account can read (solutions, other submissions) and reach "
@@ -152,68 +148,6 @@ def check_not_exposed(paths: list[Path], course_root: Path) -> None:
             )
 
 
-def _system_binds() -> list[str]:
-    args = ["--ro-bind", "/usr", "/usr"]
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        path = Path("/") / name
-        if path.is_symlink():
-            args += ["--symlink", os.readlink(path), str(path)]
-        elif path.is_dir():
-            args += ["--ro-bind", str(path), str(path)]
-    args += ["--perms", "0755", "--dir", "/etc"]  # bwrap would make it 0700 when run as root
-    for name in ETC_FILES:
-        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    return args
-
-
-def _namespaces(uid: int | None) -> list[str]:
-    """Namespace options: a user namespace, or (run as root) the runner's own user id.
-
-    As root, bubblewrap makes the other namespaces without a user namespace and keeps only
-    the capability to change user: the runner then switches to ``uid`` before reading the
-    notebook, so the sandbox's processes belong to a user of their own (the process limit
-    counts them; in a user namespace they would stay root outside, which the limit exempts).
-    """
-    if uid is None:
-        return ["--unshare-all"]
-    return [
-        "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-        "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
-    ]
-
-
-def _folders(readable: list[Path]) -> list[str]:
-    """Mount ``readable`` read-only, creating their parents readable by the sandbox's user."""
-    args: list[str] = []
-    made: set[Path] = set()
-    for path in readable:
-        for parent in reversed(path.parents[:-1]):
-            if parent not in made:
-                made.add(parent)
-                args += ["--perms", "0755", "--dir", str(parent)]
-        args += ["--ro-bind", str(path), str(path)]
-    return args
-
-
-def bwrap_command(
-    readable: list[Path], limits: SandboxLimits, environment: dict, uid: int | None
-) -> list[str]:
-    """Return the bubblewrap command line that runs the runner in a sandbox."""
-    args = [shutil.which("bwrap") or "bwrap", *_namespaces(uid), "--die-with-parent"]
-    args += ["--new-session", "--clearenv", *_system_binds()]
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--perms", "1777", "--size", str(limits.disk_mb << 20), "--tmpfs", "/tmp"]
-    args += ["--perms", "1777", "--size", str(16 << 20), "--tmpfs", "/dev/shm"]
-    args += _folders(readable)
-    args += ["--perms", "0777", "--dir", "/tmp/home", "--perms", "0777", "--dir", "/tmp/work"]
-    args += ["--chdir", "/tmp/work", "--remount-ro", "/"]
-    if uid is not None:
-        environment = {**environment, UID_VARIABLE: str(uid)}
-    for key, value in environment.items():
-        args += ["--setenv", key, value]
-    return [*args, "--", sys.executable, "-m", "customs_course.grading.runner"]
-
-
 def sandbox_environment(home: str, tmp: str) -> dict[str, str]:
     """The whole environment of the sandboxed code: none of the grader's variables."""
     from customs_course.paths import data_dir
@@ -277,24 +211,6 @@ def _apply_limits(limits: SandboxLimits, nproc: int | None):
     return apply
 
 
-@lru_cache(maxsize=4)
-def bwrap_problem(uid: int | None) -> str | None:
-    """Return why bubblewrap cannot run a sandbox here, or None when it can."""
-    if sys.platform != "linux":
-        return f"bubblewrap needs Linux; this is {sys.platform}"
-    if shutil.which("bwrap") is None:
-        return "the bwrap command (package bubblewrap) is not installed"
-    command = [shutil.which("bwrap"), *_namespaces(uid), "--die-with-parent", "--new-session"]
-    command += [*_system_binds(), "--proc", "/proc", "--dev", "/dev", "--", "/bin/true"]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"bwrap could not start: {exc}"
-    if done.returncode != 0:
-        return f"bwrap cannot create its namespaces here: {done.stderr.strip()[:300]}"
-    return None
-
-
 @dataclass(frozen=True)
 class Sandbox:
     """How to run notebooks for one worker: the mode, the limits and the user id."""
@@ -322,7 +238,8 @@ class Sandbox:
         uid = limits.uid_base + slot % 1000 if _is_root() else None
         readable = readable_paths()
         if requested == "off":
-            return cls("off", limits, None, tuple(readable), FALLBACK_WARNING.format(why="asked"))
+            why = "--sandbox off was asked for"
+            return cls("off", limits, None, tuple(readable), FALLBACK_WARNING.format(why=why))
         problem = bwrap_problem(uid)
         if problem is None:
             check_not_exposed(readable, course_root)
@@ -356,23 +273,22 @@ class Sandbox:
         ).encode()
         max_answer = len(request) + 4 * (self.limits.output_mb << 20)
         with tempfile.TemporaryDirectory(prefix="customs-sandbox-") as scratch:
+            # the process limit counts every process of the user: only a user of the sandbox's
+            # own starts from zero (as root, without bwrap, there is no limit at all)
+            own_user = self.mode == "bwrap" and self.uid is not None
+            nproc = None if _is_root() and not own_user else self.limits.processes + (
+                0 if own_user else _own_process_count())
             if self.mode == "bwrap":
                 env = sandbox_environment("/tmp/home", "/tmp")
-                command = bwrap_command(list(self.readable), self.limits, env, self.uid)
-                cwd = scratch
+                command = bwrap_command(list(self.readable), self.limits.disk_mb, env, self.uid)
                 env_outside = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-                nproc = self.limits.processes + (0 if self.uid is not None else
-                                                 _own_process_count())
             else:
                 Path(scratch, "home").mkdir()
                 env_outside = sandbox_environment(f"{scratch}/home", scratch)
                 command = [sys.executable, "-m", "customs_course.grading.runner"]
-                cwd = scratch
-                nproc = None if _is_root() else (
-                    self.limits.processes + _own_process_count())
             process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                cwd=cwd, env=env_outside, start_new_session=sys.platform != "win32",
+                cwd=scratch, env=env_outside, start_new_session=sys.platform != "win32",
                 preexec_fn=_apply_limits(self.limits, nproc),
             )
             return _exchange(process, request, max_answer, wall_seconds, self.limits)

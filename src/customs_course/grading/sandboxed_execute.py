@@ -53,7 +53,9 @@ class SandboxedExecute(Execute):
         code_cells = sum(cell.cell_type == "code" for cell in probes.notebook.cells)
         wall = min(self.sandbox.limits.wall_seconds, timeout * code_cells + STARTUP_SECONDS)
         answer = self.sandbox.run(probes.notebook, timeout=timeout, wall_seconds=wall)
-        if "error" in answer:
+        if not isinstance(answer, dict):
+            raise TamperingDetected("the sandbox answered something else than a notebook")
+        if isinstance(answer.get("error"), dict):
             raise _execution_error(answer["error"], self.sandbox.limits)
         executed = answer.get("notebook")
         if not isinstance(executed, dict):
