@@ -42,18 +42,8 @@ def start_worker(
     :class:`~customs_course.grading.sandboxed_execute.SandboxedExecute`: student code runs
     in a sandbox (``sandbox_mode``; ``slot`` picks its user id), never in this process.
     """
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
-    from nbgrader.preprocessors import (
-        AssignLatePenalties,
-        CheckCellMetadata,
-        IgnorePattern,
-        LimitOutput,
-        SaveAutoGrades,
-    )
-
     from customs_course.grading.course import GradingCourse
     from customs_course.grading.sandbox import SandboxLimits
-    from customs_course.grading.sandboxed_execute import SandboxedExecute
 
     fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 2)
@@ -70,13 +60,7 @@ def start_worker(
             "course_root": str(course.root),
             "limits": asdict(limits),
         },
-        # nbgrader's own list, with the sandboxed step in place of Execute
-        "Autograde": {
-            "autograde_preprocessors": [
-                SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
-            ]
-        },
+        "Autograde": {"autograde_preprocessors": sandboxed_steps()},
     }
     if timeout is not None:
         sections["Execute"] = {"timeout": int(timeout)}  # SandboxedExecute inherits it
@@ -84,6 +68,19 @@ def start_worker(
     _STATE.update(
         api=api, db_url=f"sqlite:///{private}", course_id=course.config.CourseDirectory.course_id
     )
+
+
+def sandboxed_steps() -> list:
+    """nbgrader's own autograde steps, with the sandboxed step in place of ``Execute``."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+
+    from customs_course.grading.sandboxed_execute import SandboxedExecute
+
+    steps = Autograde.class_traits()["autograde_preprocessors"].default()
+    if Execute not in steps:  # another nbgrader: stop rather than grade without running
+        raise RuntimeError(f"nbgrader's autograde steps have no Execute step: {steps}")
+    return [SandboxedExecute if step is Execute else step for step in steps]
 
 
 def _scores(assignment: str, student: str) -> tuple[dict, dict]:
