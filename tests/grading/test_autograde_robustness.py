@@ -97,7 +97,7 @@ def test_does_a_rerun_after_ctrl_c_grade_only_the_rest(ps1_course, tmp_path, ps1
     students = [f"s{i}" for i in range(1, 7)]
     make_class(ps1_course, tmp_path, ps1_release, {s: SOLVED for s in students})
     # user ids of this run's sandboxes alone, so that no other test's kernels are counted
-    uid_base = 63000 + os.getpid() % 1000 * 10
+    uid_base = 63000 + os.getpid() % 100 * 10
     with (ps1_course / "grading" / "nbgrader_config.py").open("a") as config:
         config.write(f"\nc.Sandbox.uid_base = {uid_base}\n")
     command = [
