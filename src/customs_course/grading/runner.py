@@ -127,9 +127,10 @@ def drop_privileges() -> None:
 
 def hide_memory() -> None:
     """Make this process undumpable: the student's kernel, its child, cannot read its memory."""
-    import ctypes
+    if sys.platform == "linux":
+        import ctypes
 
-    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
 
 
 def main() -> int:
