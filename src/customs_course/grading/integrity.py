@@ -36,6 +36,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell
 
+from customs_course.grading.layout import cell_role
+
 PROBE_KEY = "customs_course_probe"
 #: modules whose hooks IPython or matplotlib install by themselves (the inline backend)
 OWN_HOOK_MODULES = ("IPython", "ipykernel", "matplotlib_inline", "matplotlib")
@@ -119,9 +121,8 @@ def _chains(source: str) -> set[str]:
 
 
 def _role(cell) -> str:
-    """``student`` for an answer code cell, ``instructor`` for any other code cell."""
-    meta = cell.metadata.get("nbgrader", {})
-    return "student" if meta.get("solution") else "instructor"
+    """``student`` for a code cell the student writes, ``instructor`` for any other."""
+    return "student" if cell_role(cell) in ("answer", "manual") else "instructor"
 
 
 @dataclass
@@ -140,8 +141,7 @@ def add_probes(notebook: nbformat.NotebookNode) -> Probes:
     nonce = secrets.token_hex(16)
     chains: set[str] = set()
     for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+        if cell.cell_type == "code" and cell_role(cell) == "test":
             chains |= _chains(cell.source)
     source = PROBE_SOURCE.replace("NONCE", nonce).replace(
         "CHAINS_LITERAL", repr(sorted(chains))

@@ -25,7 +25,8 @@ import sys
 # string format that no notebook schema uses: the runner, started once per submission, skips it
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from nbclient import NotebookClient  # noqa: E402 (after the line above)
+import nbformat  # noqa: E402 (after the line above)
+from nbclient import NotebookClient  # noqa: E402
 from nbformat.v4 import new_output  # noqa: E402
 
 TRUNCATED = "[output truncated: the grader keeps at most {:.0f} MB of output per notebook]"
@@ -98,8 +99,6 @@ class LimitedClient(NotebookClient):
 
 def execute(request: dict) -> dict:
     """Run the request's notebook; return the answer to write back."""
-    import nbformat
-
     notebook = nbformat.from_dict(request["notebook"])
     client = LimitedClient(
         notebook, timeout=request["timeout"], output_bytes=request["output_bytes"],

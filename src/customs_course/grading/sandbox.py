@@ -9,11 +9,12 @@ nbgrader leaves this to the deployer, so the course's grading command does it he
 How
 ---
 Only the execution of the notebook leaves the trusted grading process. It runs as
-``python -m customs_course.grading.runner`` (nbgrader's own ``Execute``), with the notebook
-on stdin and the executed notebook on stdout, inside:
+``python -m customs_course.grading.runner`` (nbclient, set up as nbgrader's ``Execute`` sets
+it up), with the notebook on stdin and the executed notebook on stdout, inside:
 
-``bwrap`` mode (bubblewrap, Debian package ``bubblewrap``)
-    New user, PID, network, IPC and UTS namespaces: no network at all (only a loopback of its
+``bwrap`` mode (bubblewrap, Debian package ``bubblewrap``; see :mod:`~customs_course.grading.bwrap`)
+    New PID, network, IPC and UTS namespaces (and a user namespace, unless the grader runs as
+    root and gives the sandbox a user id of its own): no network at all (only a loopback of its
     own), no view of other processes and a file system that holds nothing but the system's
     ``/usr``, Python, the course package and the sandbox datasets, all read-only, plus an empty
     ``/tmp`` of limited size (the scratch folder, discarded afterwards). The course folder,
