@@ -326,7 +326,8 @@ def _exchange(process, request: bytes, max_answer: int, wall: float, limits) -> 
 
     stderr_tail: list[bytes] = []
     threading.Thread(target=feed, daemon=True).start()
-    threading.Thread(target=_drain, args=(process.stderr, 20000, stderr_tail), daemon=True).start()
+    drain = threading.Thread(target=_drain, args=(process.stderr, 20000, stderr_tail), daemon=True)
+    drain.start()
     answer = bytearray()
     stopped = threading.Event()
     timer = threading.Timer(wall, stop)
@@ -350,6 +351,7 @@ def _exchange(process, request: bytes, max_answer: int, wall: float, limits) -> 
     try:
         return json.loads(answer)
     except ValueError:
+        drain.join(timeout=5)  # the process ended: its stderr is at its end too
         tail = (stderr_tail[0] if stderr_tail else b"").decode("utf-8", "replace")
         last = [line for line in tail.splitlines() if line.strip()][-3:]
         raise SandboxDied(
