@@ -2,9 +2,10 @@
 
 ``python -m customs_course.grading.runner`` reads one JSON request on stdin::
 
-    {"notebook": {...}, "timeout": 120, "output_bytes": 16777216}
+    {"notebook": {...}, "timeout": 120, "output_bytes": 16777216, "files": {"a.csv": "..."}}
 
-runs the notebook as nbgrader's ``Execute`` preprocessor does (errors allowed, the per-cell
+writes the assignment's other files (``files``, base64) into its working folder, then runs
+the notebook as nbgrader's ``Execute`` preprocessor does (errors allowed, the per-cell
 timeout, the kernel interrupted on timeout, the error of a timed-out cell recorded), and
 writes one JSON answer on its original stdout:
 ``{"notebook": {...}}`` or ``{"error": {"name": ..., "message": ...}}``. Everything else it
@@ -16,10 +17,12 @@ nothing it returns but outputs: it checks that every cell comes back unchanged.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
 import sys
+from pathlib import Path, PurePosixPath
 
 # jsonschema (under nbformat) compiles an RFC 3987 grammar when imported, 0.9 s here, for a
 # string format that no notebook schema uses: the runner, started once per submission, skips it
@@ -97,8 +100,23 @@ class LimitedClient(NotebookClient):
         return None
 
 
+def write_files(files: dict[str, str], folder: Path) -> None:
+    """Write the assignment's other files (base64) into the working folder, as nbgrader does."""
+    for name, data in files.items():
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise ValueError(f"refused the file name {name!r}: not inside the working folder")
+        target = folder.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(data))
+
+
 def execute(request: dict) -> dict:
     """Run the request's notebook; return the answer to write back."""
+    try:
+        write_files(request.get("files") or {}, Path.cwd())
+    except (OSError, ValueError) as exc:
+        return {"error": {"name": type(exc).__name__, "message": str(exc), "signal": None}}
     notebook = nbformat.from_dict(request["notebook"])
     client = LimitedClient(
         notebook, timeout=request["timeout"], output_bytes=request["output_bytes"],

@@ -38,6 +38,7 @@ The runner lives next to the student's code, so nothing it returns is trusted bu
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -252,8 +253,14 @@ class Sandbox:
             )
         return cls("off", limits, None, tuple(readable), FALLBACK_WARNING.format(why=problem))
 
-    def run(self, notebook: dict, *, timeout: float, wall_seconds: float) -> dict:
+    def run(
+        self, notebook: dict, *, timeout: float, wall_seconds: float,
+        files: dict[str, bytes] | None = None,
+    ) -> dict:
         """Execute ``notebook`` in the sandbox and return the runner's answer.
+
+        ``files`` (relative path -> content) are written into the notebook's working folder
+        first, as copies (:func:`customs_course.grading.assignment_files.sandbox_files`).
 
         Returns
         -------
@@ -270,7 +277,8 @@ class Sandbox:
         """
         request = json.dumps(
             {"notebook": notebook, "timeout": int(timeout),
-             "output_bytes": self.limits.output_mb << 20}
+             "output_bytes": self.limits.output_mb << 20,
+             "files": encode_files(files or {}, self.limits)}
         ).encode()
         max_answer = len(request) + 4 * (self.limits.output_mb << 20)
         with tempfile.TemporaryDirectory(prefix="customs-sandbox-") as scratch:
@@ -293,6 +301,18 @@ class Sandbox:
                 preexec_fn=_apply_limits(self.limits, nproc),
             )
             return _exchange(process, request, max_answer, wall_seconds, self.limits)
+
+
+def encode_files(files: dict[str, bytes], limits: SandboxLimits) -> dict[str, str]:
+    """Return ``files`` as base64 text for the request; refuse more than the disk limit."""
+    size = sum(len(data) for data in files.values())
+    if size > limits.disk_mb << 20:
+        raise SandboxError(
+            f"the assignment's files take {size / 2**20:.1f} MiB, more than the sandbox's "
+            f"disk limit of {limits.disk_mb} MiB: raise c.Sandbox.disk_mb in "
+            "grading/nbgrader_config.py, or load large data through the course's datasets"
+        )
+    return {name: base64.b64encode(data).decode("ascii") for name, data in files.items()}
 
 
 def _drain(stream, keep: int, into: list) -> None:

@@ -15,6 +15,8 @@ from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors.execute import Execute
 from traitlets import Dict, Integer, Unicode
 
+from customs_course.grading.assignment_files import sandbox_files
+from customs_course.grading.course import GradingCourse
 from customs_course.grading.integrity import (
     TamperingDetected,
     add_probes,
@@ -47,12 +49,25 @@ class SandboxedExecute(Execute):
         limits = SandboxLimits(**self.limits)
         return Sandbox.choose(self.sandbox_mode, limits, Path(self.course_root), self.slot)
 
+    @cached_property
+    def course(self) -> GradingCourse:
+        return GradingCourse.open(self.course_root)
+
+    def files_for(self, resources) -> dict[str, bytes]:
+        """The assignment's other files, to put beside the notebook (as nbgrader copies them)."""
+        about = resources.get("nbgrader", {})
+        if not self.course_root or "assignment" not in about:
+            return {}
+        return sandbox_files(self.course, about["assignment"], about["student"])
+
     def preprocess(self, nb, resources):
         probes = add_probes(nb)
         timeout = self.timeout or self.sandbox.limits.cpu_seconds
         code_cells = sum(cell.cell_type == "code" for cell in probes.notebook.cells)
         wall = min(self.sandbox.limits.wall_seconds, timeout * code_cells + STARTUP_SECONDS)
-        answer = self.sandbox.run(probes.notebook, timeout=timeout, wall_seconds=wall)
+        answer = self.sandbox.run(
+            probes.notebook, timeout=timeout, wall_seconds=wall, files=self.files_for(resources)
+        )
         if not isinstance(answer, dict):
             raise TamperingDetected("the sandbox answered something else than a notebook")
         if isinstance(answer.get("error"), dict):
