@@ -131,3 +131,23 @@ def test_does_simulate_write_every_notebook_of_a_several_notebook_assignment(byo
             assert not check_submission({"arrivals": files["arrivals"]}, [layout.notebooks[0]])
     with (tmp_path / "class" / "scenarios.csv").open(newline="") as handle:
         assert len(list(csv.DictReader(handle))) == len(simulated.scenarios)
+
+
+def test_does_a_data_file_past_the_disk_limit_give_each_student_a_reason(tmp_path):
+    """No kernel starts: the grader refuses before the sandbox, and says what to raise."""
+    from customs_course.grading.autograde import autograde
+
+    folder = write_assignment(tmp_path / "course")
+    (folder / "data" / "big.bin").write_bytes(b"\0" * (3 << 19))  # 1.5 MiB
+    (tmp_path / "course" / "grading" / "nbgrader_config.py").write_text("c.Sandbox.disk_mb = 1\n")
+    course = GradingCourse.open(tmp_path / "course")
+    simulated = simulate_class(
+        ASSIGNMENT, tmp_path / "class", course_root=course.root, scenarios=("untouched",)
+    )
+    import_roster(simulated.roster, course_root=course.root)
+    collect_submissions(ASSIGNMENT, simulated.zip, course_root=course.root)
+    report = autograde(ASSIGNMENT, course_root=course.root, workers=1, progress=False,
+                       sandbox="off")
+    [outcome] = report.outcomes
+    assert outcome.status.value == "grading_error"
+    assert "c.Sandbox.disk_mb" in outcome.reason, outcome.reason
