@@ -27,6 +27,7 @@ them reaches the instructor's files.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from customs_course.grading.course import GradingCourse
@@ -70,22 +71,40 @@ def instructor_files(course: GradingCourse, assignment: str) -> dict[str, Path]:
     return _files_under(folder, _ignored(course), follow_links=True)
 
 
-def sandbox_files(course: GradingCourse, assignment: str, student: str) -> dict[str, bytes]:
+def _instructor_contents(course: GradingCourse, assignment: str) -> tuple[tuple[str, bytes], ...]:
+    """The instructor's files that no student may replace, with their contents."""
+    allowed = set(excluded_from_overwriting(course, assignment))
+    return tuple(
+        (name, path.read_bytes())
+        for name, path in sorted(instructor_files(course, assignment).items())
+        if name not in allowed
+    )
+
+
+@lru_cache(maxsize=4)
+def _read_once(root: Path, assignment: str) -> tuple[tuple[str, bytes], ...]:
+    return _instructor_contents(GradingCourse.open(root), assignment)
+
+
+def sandbox_files(
+    course: GradingCourse, assignment: str, student: str, *, cached: bool = False
+) -> dict[str, bytes]:
     """Return the files to put beside a student's notebooks: relative path -> content.
 
     The instructor's files of the source folder, except those in
     ``Autograde.exclude_overwriting``, for which the student's own copy (if they handed one
     in) is used, as in plain nbgrader. Other files of the student are left out (see the module
-    docstring).
+    docstring). ``cached=True`` reads the instructor's files once per process (a grading
+    worker: they do not change during a run; the assignment's fingerprint covers them).
     """
+    if cached:
+        chosen = dict(_read_once(course.root, assignment))
+    else:
+        chosen = dict(_instructor_contents(course, assignment))
     allowed = set(excluded_from_overwriting(course, assignment))
-    chosen = {
-        name: path
-        for name, path in instructor_files(course, assignment).items()
-        if name not in allowed
-    }
-    own = course.submission_dir(student, assignment)
-    for name, path in _files_under(own, _ignored(course), follow_links=False).items():
-        if name in allowed:
-            chosen[name] = path
-    return {name: chosen[name].read_bytes() for name in sorted(chosen)}
+    if allowed:
+        own = course.submission_dir(student, assignment)
+        for name, path in _files_under(own, _ignored(course), follow_links=False).items():
+            if name in allowed:
+                chosen[name] = path.read_bytes()
+    return dict(sorted(chosen.items()))

@@ -8,7 +8,7 @@ trusted worker process, which never runs student code.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
@@ -49,16 +49,13 @@ class SandboxedExecute(Execute):
         limits = SandboxLimits(**self.limits)
         return Sandbox.choose(self.sandbox_mode, limits, Path(self.course_root), self.slot)
 
-    @cached_property
-    def course(self) -> GradingCourse:
-        return GradingCourse.open(self.course_root)
-
     def files_for(self, resources) -> dict[str, bytes]:
         """The assignment's other files, to put beside the notebook (as nbgrader copies them)."""
         about = resources.get("nbgrader", {})
         if not self.course_root or "assignment" not in about:
             return {}
-        return sandbox_files(self.course, about["assignment"], about["student"])
+        course = _open_course(self.course_root)
+        return sandbox_files(course, about["assignment"], about["student"], cached=True)
 
     def preprocess(self, nb, resources):
         probes = add_probes(nb)
@@ -80,6 +77,12 @@ class SandboxedExecute(Execute):
         if problems:
             raise TamperingDetected("; ".join(problems))
         return nb, resources
+
+
+@lru_cache(maxsize=2)
+def _open_course(root: str) -> GradingCourse:
+    """The course, opened once per worker (nbconvert makes a new step for every notebook)."""
+    return GradingCourse.open(root)
 
 
 def _execution_error(error: dict, limits: SandboxLimits) -> Exception:
