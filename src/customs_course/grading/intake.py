@@ -213,7 +213,7 @@ def collect_submissions(
     source: Path | str,
     *,
     course_root: Path | None = None,
-    limits: Collect | None = None,
+    caps: dict[str, float] | None = None,
 ) -> CollectReport:
     """Collect the submissions of ``assignment`` from a folder or a zip file.
 
@@ -225,8 +225,9 @@ def collect_submissions(
         The downloaded folder or zip (see the module docstring for the accepted names).
     course_root : Path, optional
         Course root (default: this checkout).
-    limits : Collect, optional
-        Size caps (default: ``c.Collect`` of the course's nbgrader configuration).
+    caps : dict, optional
+        Size caps that override ``c.Collect`` of the course's nbgrader configuration, such as
+        ``{"max_entry_mb": 5}`` (see :class:`~customs_course.grading.unpack.Collect`).
 
     Returns
     -------
@@ -249,7 +250,7 @@ def collect_submissions(
         raise GradingError(
             f"No folder or zip file {printable(str(source))}: pass the downloaded submissions."
         )
-    limits = limits or Collect(config=course.config)
+    limits = Collect(config=course.config, **(caps or {}))
     intake = course.intake(assignment)
     intake.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=intake, prefix=".spool-") as spool:
