@@ -109,11 +109,27 @@ def test_is_a_timestamp_removed_when_a_new_file_comes_without_one(course, gradin
     assert "  timestamp.txt of s01 removed: the new file came without one" in report.lines()
 
 
+def lateness(grading) -> dict:
+    """Submission time, seconds late and late penalty of s01 and s02, from the gradebook."""
+    with grading.gradebook() as gradebook:
+        found = {}
+        for student in ("s01", "s02"):
+            submission = gradebook.find_submission("ps1", student)
+            [notebook] = submission.notebooks
+            assert notebook.score > 0  # the solutions were handed in
+            penalty = notebook.late_submission_penalty
+            found[student] = (submission.timestamp, submission.total_seconds_late, penalty)
+            found[f"{student} penalty is its score"] = penalty == notebook.score
+    return found
+
+
 @pytest.mark.slow
-def test_does_nbgrader_autograde_find_the_late_submission_from_the_collected_timestamp(
+def test_does_autograde_find_the_late_submission_from_the_collected_timestamp(
     course, grading, tmp_path, nb
 ):
-    """nbgrader's own code path: due date in the gradebook, autograde, LateSubmissionPlugin."""
+    """As nbgrader computes it: due date in the gradebook, LateSubmissionPlugin, its autograde."""
+    from customs_course.grading.autograde import autograde
+
     answer = nbformat.writes(nb.ps1()).encode()  # the solutions: every test passes
     upload = tmp_path / "upload.zip"
     with zipfile.ZipFile(upload, "w") as z:  # nbgrader zip_collect's layout: student/files
@@ -124,18 +140,20 @@ def test_does_nbgrader_autograde_find_the_late_submission_from_the_collected_tim
     collect_submissions("ps1", upload, course_root=course)
     with grading.gradebook() as gradebook:
         gradebook.update_or_create_assignment("ps1", duedate=datetime(2026, 3, 2, 8))
-    api = grading.api(grading.nbgrader_config(LateSubmissionPlugin={"penalty_method": "zero"}))
-    for student in ("s01", "s02"):
-        assert api.autograde("ps1", student, force=True, create=True)["success"]
+    config = course / "grading" / "nbgrader_config.py"
+    config.write_text('c.LateSubmissionPlugin.penalty_method = "zero"\n')
+    expected = {
+        "s01": (datetime(2026, 3, 2, 7), 0, None),
+        "s01 penalty is its score": False,
+        "s02": (datetime(2026, 3, 3, 10, 3, 4), 26 * 3600 + 3 * 60 + 4, pytest.approx(5.0)),
+        "s02 penalty is its score": True,  # penalty_method "zero"
+    }
 
-    with grading.gradebook() as gradebook:
-        on_time = gradebook.find_submission("ps1", "s01")
-        late = gradebook.find_submission("ps1", "s02")
-        assert on_time.timestamp == datetime(2026, 3, 2, 7)
-        assert on_time.total_seconds_late == 0
-        assert on_time.notebooks[0].late_submission_penalty is None
-        assert late.timestamp == datetime(2026, 3, 3, 10, 3, 4)
-        assert late.total_seconds_late == 26 * 3600 + 3 * 60 + 4
-        notebook_of_late = late.notebooks[0]
-        assert notebook_of_late.score > 0
-        assert notebook_of_late.late_submission_penalty == notebook_of_late.score  # "zero"
+    # the course's autograde (workers on private gradebooks, merged back)
+    autograde("ps1", course_root=course, students=["s01", "s02"], sandbox="off", progress=False)
+    assert lateness(grading) == expected
+    # nbgrader's own autograde on the same files
+    grading = GradingCourse.open(course)
+    for student in ("s01", "s02"):
+        assert grading.api().autograde("ps1", student, force=True, create=True)["success"]
+    assert lateness(grading) == expected
