@@ -36,6 +36,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from customs_course.grading.checks import check_submission, inspect_autograded
@@ -148,7 +149,13 @@ def _merge(gradebook, assignment: str, student: str, result: dict) -> None:
 
     Like nbgrader's ``SaveAutoGrades``: a manual score is kept, and flags the grade for review.
     """
-    gradebook.update_or_create_submission(assignment, student)
+    lateness = result.get("lateness", {})
+    stamp = lateness.get("timestamp")  # as nbgrader autograde: a time only when it has one
+    when = {"timestamp": datetime.fromisoformat(stamp)} if stamp else {}
+    gradebook.update_or_create_submission(assignment, student, **when)
+    for notebook, penalty in lateness.get("late_penalties", {}).items():
+        found = gradebook.find_submission_notebook(notebook, assignment, student)
+        found.late_submission_penalty = penalty
     for notebook, cells in result["grades"].items():
         for grade_id, auto_score in cells.items():
             grade = gradebook.find_grade(grade_id, notebook, assignment, student)

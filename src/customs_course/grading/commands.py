@@ -23,7 +23,10 @@ def _import_roster(args: argparse.Namespace) -> int:
 def _collect(args: argparse.Namespace) -> int:
     from customs_course.grading.intake import collect_submissions
 
-    report = collect_submissions(args.assignment, args.source, course_root=args.course_root)
+    caps = {k: v for k, v in vars(args).items() if k.startswith("max_") and v is not None}
+    report = collect_submissions(
+        args.assignment, args.source, course_root=args.course_root, caps=caps
+    )
     print("\n".join(report.lines()))
     return 0
 
@@ -116,6 +119,13 @@ def add_grade_group(groups) -> None:
     )
     collect.add_argument("assignment", help="assignment id, e.g. level2_first_look")
     collect.add_argument("source", type=Path, help="folder or .zip as the LMS or inbox gave it")
+    for cap, what in (("entry", "each file"), ("student", "each student"), ("total", "the run")):
+        collect.add_argument(
+            f"--max-{cap}-mb",
+            type=float,
+            default=None,
+            help=f"size cap of {what}, MB (default: c.Collect.max_{cap}_mb, see grading/README.md)",
+        )
     collect.set_defaults(func=_collect)
 
     auto = cmds.add_parser(

@@ -99,6 +99,17 @@ def _scores(assignment: str, student: str) -> tuple[dict, dict]:
     return grades, comments
 
 
+def _lateness(assignment: str, student: str) -> dict:
+    """nbgrader's submission time (from timestamp.txt) and late penalty of each notebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_STATE["db_url"], _STATE["course_id"]) as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        stamp = submission.timestamp.isoformat() if submission.timestamp else None
+        penalties = {nb.name: nb.late_submission_penalty for nb in submission.notebooks}
+    return {"timestamp": stamp, "late_penalties": penalties}
+
+
 def _forget(assignment: str, student: str) -> None:
     """Drop the student's earlier submission from the private gradebook: no stale score."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -127,6 +138,7 @@ def grade_student(assignment: str, student: str) -> dict:
         result["success"] = bool(run["success"])
         if result["success"]:
             result["grades"], result["comments"] = _scores(assignment, student)
+            result["lateness"] = _lateness(assignment, student)
         else:
             result["log"] = f"{run.get('log', '')}\n{run.get('error', '')}"
     except Exception:  # the worker must survive anything one student does
