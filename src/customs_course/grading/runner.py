@@ -2,13 +2,18 @@
 
 ``python -m customs_course.grading.runner`` reads one JSON request on stdin::
 
-    {"notebook": {...}, "timeout": 120, "output_bytes": 16777216}
+    {"notebook": {...}, "timeout": 120.0, "budget": 300.0, "output_bytes": 16777216}
 
 runs the notebook as nbgrader's ``Execute`` preprocessor does (errors allowed, the per-cell
-timeout, the kernel interrupted on timeout, the error of a timed-out cell recorded), and
-writes one JSON answer on its original stdout:
-``{"notebook": {...}}`` or ``{"error": {"name": ..., "message": ...}}``. Everything else it
-or the kernel prints goes to stderr, which the grader reads with a size limit.
+timeout, fractions of a second included, the kernel interrupted on timeout, the error of a
+timed-out cell recorded), and writes one JSON answer on its original stdout:
+``{"notebook": {...}}`` or ``{"error": {"name": ..., "message": ..., "signal": ...}}``.
+Everything else it or the kernel prints goes to stderr, which the grader reads with a size limit.
+
+``budget`` is the time all the cells together may take (the kernel's start not counted): a
+cell never runs past what is left of it, and once it is spent the run stops with the error
+``BudgetExceeded``, so that a notebook whose cells each stop just under the per-cell timeout
+cannot hold a worker for the timeout times the number of cells.
 
 This process runs next to the student's code, with the same rights, so the grader trusts
 nothing it returns but outputs: it checks that every cell comes back unchanged.
@@ -20,6 +25,7 @@ import json
 import os
 import signal
 import sys
+import time
 
 # jsonschema (under nbformat) compiles an RFC 3987 grammar when imported, 0.9 s here, for a
 # string format that no notebook schema uses: the runner, started once per submission, skips it
@@ -28,6 +34,7 @@ sys.modules.setdefault("rfc3987_syntax", None)
 import nbformat  # noqa: E402 (after the line above)
 from nbclient import NotebookClient  # noqa: E402
 from nbformat.v4 import new_output  # noqa: E402
+from traitlets import Float  # noqa: E402
 
 TRUNCATED = "[output truncated: the grader keeps at most {:.0f} MB of output per notebook]"
 #: the error nbgrader's ``Execute`` records for a cell interrupted by the timeout
@@ -38,16 +45,26 @@ TIMEOUT_ERROR = {
 }
 
 
+class BudgetExceeded(RuntimeError):
+    """The cells together ran past the submission's time budget."""
+
+
 class LimitedClient(NotebookClient):
     """nbclient, set up as nbgrader's ``Execute`` sets it up, keeping at most ``output_bytes``.
 
     nbgrader itself is not imported here: it would add more than a second to every submission.
     """
 
-    def __init__(self, notebook, *, timeout: int, output_bytes: int, path: str) -> None:
+    #: nbclient's trait is an Integer: 0.5 would be refused (or, rounded, mean no timeout)
+    timeout = Float(None, allow_none=True)
+
+    def __init__(
+        self, notebook, *, timeout: float | None, output_bytes: int, path: str,
+        budget: float | None = None,
+    ) -> None:
         super().__init__(
             notebook,
-            timeout=timeout,
+            timeout=timeout if timeout and timeout > 0 else None,
             allow_errors=True,
             interrupt_on_timeout=True,
             raise_on_iopub_timeout=True,
@@ -62,6 +79,30 @@ class LimitedClient(NotebookClient):
         self.kernel_process = None
         self.on_notebook_start = self.remember_kernel
         self.on_cell_executed = self.record_reply_error
+        self.budget = budget if budget and budget > 0 else None
+        self.cells_started: float | None = None  # when the first code cell started
+        self.timeout_func = self.cell_timeout
+
+    def spent(self) -> float:
+        """Seconds the cells have run so far."""
+        return 0.0 if self.cells_started is None else time.monotonic() - self.cells_started
+
+    def cell_timeout(self, cell) -> float | None:
+        """The per-cell timeout, or what is left of the budget when that is less."""
+        if self.budget is None:
+            return self.timeout
+        left = max(self.budget - self.spent(), 0.001)  # 0 would mean "no timeout" to nbclient
+        return left if self.timeout is None else min(self.timeout, left)
+
+    async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+        if self.cells_started is None and cell.cell_type == "code":
+            self.cells_started = time.monotonic()
+        executed = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+        if self.budget is not None and self.spent() >= self.budget:
+            raise BudgetExceeded(
+                f"the cells ran {self.spent():.1f} s in all, past the budget of {self.budget:g} s"
+            )
+        return executed
 
     def remember_kernel(self, **_) -> None:
         """Keep the kernel's process, to tell later which signal killed it."""
@@ -102,7 +143,7 @@ def execute(request: dict) -> dict:
     notebook = nbformat.from_dict(request["notebook"])
     client = LimitedClient(
         notebook, timeout=request["timeout"], output_bytes=request["output_bytes"],
-        path=os.getcwd(),
+        path=os.getcwd(), budget=request.get("budget"),
     )
     try:
         client.execute()

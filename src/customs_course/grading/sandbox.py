@@ -21,15 +21,17 @@ it up), with the notebook on stdin and the executed notebook on stdout, inside:
     with solutions, submissions, gradebook and exports, is not in it. Run as root, the grader
     also switches the sandbox to an unprivileged user id of its own (``uid_base`` + worker
     slot), so that the process limit counts the sandbox's processes only.
-``off`` mode (the fallback where bubblewrap is missing or user namespaces are disabled)
+``off`` mode (only when asked for by name: ``--sandbox off`` or ``c.Sandbox.mode = "off"``)
     The same runner with the same resource limits, an emptied environment and a scratch
     working folder, but **no** file-system or network isolation: a submission can read any
-    file the grading account can read. The grader prints a warning saying so.
+    file the grading account can read. The grader logs a warning saying so. ``auto`` never
+    falls back to it: without a working bubblewrap it refuses to grade and says why.
 
 In both modes, resource limits (``setrlimit``) cap the address space (memory), CPU time, the
 size of any file written (disk), open files and, in ``bwrap`` mode, processes (fork bombs).
 The grader itself caps what it reads back (output size), stops the sandbox after a wall-clock
-limit and kills the whole process group. Limits come from :class:`SandboxLimits`, which a
+limit and kills the whole process group; the runner stops a notebook whose cells together
+run past the submission's time budget. Limits come from :class:`SandboxLimits`, which a
 course can set in ``grading/nbgrader_config.py`` (``c.Sandbox.memory_mb = 2048``...).
 
 The runner lives next to the student's code, so nothing it returns is trusted but outputs:
@@ -55,12 +57,15 @@ except ImportError:  # Windows: no resource limits, and no sandbox (see Sandbox.
     resource = None
 
 MODES = ("auto", "bwrap", "off")
-FALLBACK_WARNING = (
-    "WARNING: grading WITHOUT a sandbox ({why}). Submissions run with resource limits only: "
-    "they can read any file this account can read (solutions, other submissions) and reach "
-    "the network. Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) to isolate "
-    "them, or pass --sandbox bwrap to refuse to grade without it."
+OFF_WARNING = (
+    "grading WITHOUT a sandbox (--sandbox off was asked for). Submissions run with resource "
+    "limits only: they can read any file this account can read (solutions, other "
+    "submissions) and reach the network. Install bubblewrap (Debian/Ubuntu: apt-get install "
+    "bubblewrap) and use --sandbox auto to isolate them."
 )
+#: the per-submission time budget, when the course sets none: twice the per-cell timeout
+#: (one or two endless loops still end as ``timeout``) plus a minute for the ordinary cells
+BUDGET_TIMEOUTS, BUDGET_EXTRA_SECONDS = 2, 60.0
 
 
 class SandboxError(RuntimeError):
@@ -94,9 +99,13 @@ class SandboxLimits:
         Size of the scratch ``/tmp`` (``bwrap`` mode) and of any one file written, MiB.
     open_files : int
         Open file descriptors of each process.
-    wall_seconds : int
-        Wall-clock time of the whole notebook, seconds (at most the per-cell timeout times
-        the number of code cells, plus two minutes to start).
+    wall_seconds : float
+        Wall-clock time of the whole notebook, kernel start included, seconds: the outer
+        limit, whatever the time budget.
+    budget_seconds : float
+        Time budget of one submission: what all its cells together may run, seconds (the
+        kernel's start not counted). 0, the default, derives it from the per-cell timeout:
+        twice the timeout plus a minute (:meth:`budget`). Past it: ``resource_limit``.
     uid_base : int
         First user id used for sandboxes when the grader runs as root.
     """
@@ -107,21 +116,53 @@ class SandboxLimits:
     output_mb: int = 16
     disk_mb: int = 256
     open_files: int = 1024
-    wall_seconds: int = 1800
+    wall_seconds: float = 1800.0
+    budget_seconds: float = 0.0
     uid_base: int = 62000
 
     @classmethod
     def from_config(cls, config) -> SandboxLimits:
-        """Read the ``Sandbox`` section of an nbgrader configuration (missing keys: defaults)."""
+        """Read the ``Sandbox`` section of an nbgrader configuration (missing keys: defaults).
+
+        ``config`` is the traitlets configuration nbgrader loaded from ``nbgrader_config.py``
+        (``c.Sandbox.memory_mb = 2048``...).
+
+        Raises
+        ------
+        SandboxError
+            For an unknown setting, or a value that is not a number (or not positive).
+        """
         section = dict(config.get("Sandbox", {}))
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - known - {"mode"})
+        types = {f.name: f.type for f in fields(cls)}
+        unknown = sorted(set(section) - set(types) - {"mode"})
         if unknown:
             raise SandboxError(
                 f"Unknown Sandbox setting(s) {unknown} in the nbgrader configuration; the "
-                f"settings are: mode, {', '.join(sorted(known))}."
+                f"settings are: mode, {', '.join(sorted(types))}."
             )
-        return cls(**{k: int(v) for k, v in section.items() if k in known})
+        values = {}
+        for name, value in section.items():
+            if name == "mode":
+                continue
+            convert = float if types[name] == "float" else int
+            try:
+                values[name] = convert(value)
+            except (TypeError, ValueError):
+                values[name] = None
+            least = 0 if name == "budget_seconds" else 1
+            if values[name] is None or values[name] < least or values[name] != values[name]:
+                raise SandboxError(
+                    f"c.Sandbox.{name} = {value!r} in the nbgrader configuration: it must be "
+                    f"a {'number' if convert is float else 'whole number'} of at least {least}."
+                )
+        return cls(**values)
+
+    def budget(self, timeout: float | None) -> float:
+        """The time budget of one submission's cells, for a per-cell ``timeout``."""
+        if self.budget_seconds > 0:
+            return self.budget_seconds
+        per_cell = timeout if timeout and timeout > 0 else self.cpu_seconds
+        return BUDGET_TIMEOUTS * per_cell + BUDGET_EXTRA_SECONDS
 
 
 def readable_paths() -> list[Path]:
@@ -226,34 +267,40 @@ class Sandbox:
     def choose(
         cls, requested: str, limits: SandboxLimits, course_root: Path, slot: int = 0
     ) -> Sandbox:
-        """Pick ``bwrap`` when it works (or when asked for), else ``off`` with a warning.
+        """Pick ``bwrap`` (``auto`` or ``bwrap``), or ``off`` only when asked for by name.
 
         Raises
         ------
         SandboxError
-            If ``requested`` is ``bwrap`` and bubblewrap cannot run here, or if a folder the
-            sandbox must show holds the course folder.
+            If bubblewrap cannot run here (``auto`` and ``bwrap`` alike: the message says why
+            and names ``--sandbox off``), or if a folder the sandbox must show holds the course
+            folder.
         """
         if requested not in MODES:
             raise SandboxError(f"Unknown sandbox mode {requested!r}; choose one of {MODES}.")
         uid = limits.uid_base + slot % 1000 if _is_root() else None
         readable = readable_paths()
         if requested == "off":
-            why = "--sandbox off was asked for"
-            return cls("off", limits, None, tuple(readable), FALLBACK_WARNING.format(why=why))
+            return cls("off", limits, None, tuple(readable), OFF_WARNING)
         problem = bwrap_problem(uid)
-        if problem is None:
-            check_not_exposed(readable, course_root)
-            return cls("bwrap", limits, uid, tuple(readable))
-        if requested == "bwrap":
+        if problem is not None:
             raise SandboxError(
-                f"Cannot grade in a sandbox: {problem}. Install bubblewrap (apt-get install "
-                "bubblewrap) and allow user namespaces, or choose --sandbox auto or off."
+                f"Cannot grade in a sandbox: {problem}. Install bubblewrap (Debian/Ubuntu: "
+                "apt-get install bubblewrap) and allow user namespaces; or, to grade WITHOUT "
+                "isolation (submissions could read every file this account can read and reach "
+                "the network), pass --sandbox off (or set c.Sandbox.mode = \"off\")."
             )
-        return cls("off", limits, None, tuple(readable), FALLBACK_WARNING.format(why=problem))
+        check_not_exposed(readable, course_root)
+        return cls("bwrap", limits, uid, tuple(readable))
 
-    def run(self, notebook: dict, *, timeout: float, wall_seconds: float) -> dict:
+    def run(
+        self, notebook: dict, *, timeout: float, wall_seconds: float, budget: float | None = None
+    ) -> dict:
         """Execute ``notebook`` in the sandbox and return the runner's answer.
+
+        ``timeout``: per cell, seconds (fractions honoured); ``budget``: all cells together
+        (see :mod:`~customs_course.grading.runner`); ``wall_seconds``: the whole run, kernel
+        start included, enforced from outside.
 
         Returns
         -------
@@ -269,7 +316,7 @@ class Sandbox:
             The runner ended without an answer.
         """
         request = json.dumps(
-            {"notebook": notebook, "timeout": int(timeout),
+            {"notebook": notebook, "timeout": float(timeout), "budget": budget,
              "output_bytes": self.limits.output_mb << 20}
         ).encode()
         max_answer = len(request) + 4 * (self.limits.output_mb << 20)

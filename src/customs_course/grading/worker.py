@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -26,6 +27,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 _STATE: dict = {}
+#: ``SomeError: message``, as a traceback ends (only quoted in a reason, never classified)
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b:? ")
 
 
 def start_worker(
@@ -62,8 +65,8 @@ def start_worker(
         },
         "Autograde": {"autograde_preprocessors": sandboxed_steps()},
     }
-    if timeout is not None:
-        sections["Execute"] = {"timeout": int(timeout)}  # SandboxedExecute inherits it
+    if timeout is not None:  # the most specific section: it wins over Execute's and the rest
+        sections["SandboxedExecute"]["timeout"] = float(timeout)
     api = course.api(course.nbgrader_config(**sections))
     _STATE.update(
         api=api, db_url=f"sqlite:///{private}", course_id=course.config.CourseDirectory.course_id
@@ -116,11 +119,16 @@ def grade_student(assignment: str, student: str) -> dict:
     Returns
     -------
     dict
-        ``student``, ``success``, ``log`` (nbgrader's log, on failure), ``grades`` and
+        ``student``, ``success``, ``log`` (nbgrader's log, on failure), ``failure`` (on
+        failure: ``{"kind", "stage", "message"}``, the exception's class name, where it
+        happened and its message, from which the grader picks the status), ``grades`` and
         ``comments`` (notebook -> grade id -> automatic score or comment), ``seconds``.
     """
+    from customs_course.grading import sandboxed_execute
+
     start = time.monotonic()
     result = {"student": student, "success": False, "log": "", "grades": {}, "comments": {}}
+    sandboxed_execute.failures.clear()
     try:
         _forget(assignment, student)
         run = _STATE["api"].autograde(assignment, student, force=True, create=True)
@@ -129,10 +137,27 @@ def grade_student(assignment: str, student: str) -> dict:
             result["grades"], result["comments"] = _scores(assignment, student)
         else:
             result["log"] = f"{run.get('log', '')}\n{run.get('error', '')}"
-    except Exception:  # the worker must survive anything one student does
+            result["failure"] = _first_failure(result["log"])
+    except Exception as exc:  # the worker must survive anything one student does
+        result["success"] = False
         result["log"] = traceback.format_exc()
+        result["failure"] = {"kind": type(exc).__name__, "stage": "worker",
+                             "message": str(exc)[:500]}
     result["seconds"] = time.monotonic() - start
     return result
+
+
+def _first_failure(log: str) -> dict:
+    """The failure a grading step recorded, or nbgrader's own (a step outside the sandbox)."""
+    from customs_course.grading import sandboxed_execute
+
+    if sandboxed_execute.failures:
+        return sandboxed_execute.failures[0]
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    errors = [line for line in lines if _EXCEPTION_LINE.match(line)
+              and "NbGraderException" not in line]  # its last error, to quote in the reason
+    return {"kind": "NbGraderFailed", "stage": "nbgrader",
+            "message": (errors or lines or ["nbgrader gave no reason"])[-1][:500]}
 
 
 def main(argv: list[str] | None = None) -> int:
