@@ -161,3 +161,36 @@ def test_is_a_notebook_whose_cells_each_stop_under_the_timeout_stopped_by_the_bu
     assert answer["error"]["name"] == "BudgetExceeded"
     answer = unsandboxed().run(cells, timeout=1, wall_seconds=120, budget=6)
     assert "error" not in answer and timed_out(answer) == [False] * 4
+
+
+def modes_here() -> list:
+    modes = [pytest.param("off", id="off")]
+    problem = sandbox.bwrap_problem(0 if sandbox._is_root() else None)
+    modes.append(pytest.param("bwrap", id="bwrap", marks=pytest.mark.skipif(
+        problem is not None, reason=f"bubblewrap cannot run here: {problem}")))
+    return modes
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("mode", modes_here())
+def test_is_a_sandbox_started_ahead_fresh_and_used_once(mode, tmp_path):
+    """The next student's sandbox starts while the last one is scored: nothing carries over."""
+    from customs_course.grading.sandbox import _AHEAD
+
+    chosen = Sandbox.choose(mode, SandboxLimits(), tmp_path / "course")
+    first = new_notebook(metadata=KERNEL, cells=[new_code_cell(
+        "import os, pathlib\nLEFT_BEHIND = 1\npathlib.Path('left.txt').write_text('x')\n"
+        "pathlib.Path(os.environ['HOME'], 'left.txt').write_text('x')")])
+    second = new_notebook(metadata=KERNEL, cells=[new_code_cell(
+        "import os\nprint('LEFT_BEHIND' in globals(), os.path.exists('left.txt'), "
+        "os.path.exists(os.path.join(os.environ['HOME'], 'left.txt')))")])
+    chosen.start_ahead()
+    ahead = _AHEAD[chosen]
+    used = chosen.run(first, timeout=60, wall_seconds=300)
+    assert chosen not in _AHEAD and ahead.process.poll() is not None  # used once, then ended
+    assert "outputs" in used["notebook"]["cells"][0]
+    chosen.start_ahead()
+    assert _AHEAD[chosen] is not ahead
+    answer = chosen.run(second, timeout=60, wall_seconds=300)
+    # no global of the first student's kernel, no file in the working folder nor in HOME
+    assert answer["notebook"]["cells"][0]["outputs"][0]["text"] == "False False False\n"

@@ -21,17 +21,20 @@ nothing it returns but outputs: it checks that every cell comes back unchanged.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 # jsonschema (under nbformat) compiles an RFC 3987 grammar when imported, 0.9 s here, for a
 # string format that no notebook schema uses: the runner, started once per submission, skips it
 sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402 (after the line above)
+from jupyter_core.utils import run_sync  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbformat.v4 import new_output  # noqa: E402
 from traitlets import Float  # noqa: E402
@@ -138,14 +141,62 @@ class LimitedClient(NotebookClient):
         return None
 
 
-def execute(request: dict) -> dict:
-    """Run the request's notebook; return the answer to write back."""
-    notebook = nbformat.from_dict(request["notebook"])
+#: the kernel started ahead: the course's notebooks (and nbgrader's) use this one
+KERNEL_NAME = "python3"
+
+
+def start_ahead() -> LimitedClient | None:
+    """Start the kernel before the notebook arrives (None if it fails: it starts again later).
+
+    Nothing of a student's is in this process or in the kernel yet: the request is read after.
+    """
     client = LimitedClient(
-        notebook, timeout=request["timeout"], output_bytes=request["output_bytes"],
-        path=os.getcwd(), budget=request.get("budget"),
+        nbformat.v4.new_notebook(), timeout=None, output_bytes=0, path=os.getcwd()
     )
+    client.kernel_name = KERNEL_NAME
     try:
+        client.km = client.create_kernel_manager()
+        client.start_new_kernel()
+        client.start_new_kernel_client()
+    except Exception as exc:  # noqa: BLE001 (the run starts a kernel as usual)
+        print(f"the kernel started ahead failed: {exc!r}", file=sys.stderr)
+        return None
+    return client
+
+
+def stop_kernel(client: LimitedClient) -> None:
+    """Stop the kernel started ahead and not used."""
+    run_sync(client.km.shutdown_kernel)(now=True)
+
+
+def write_files(files: dict) -> None:
+    """Write the request's files (relative paths, base64) into the working folder."""
+    work = Path.cwd().resolve()
+    for name, data in files.items():
+        target = (work / name).resolve()
+        if work not in target.parents:
+            raise ValueError(f"file {name!r} would land outside the working folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(data))
+
+
+def execute(request: dict, client: LimitedClient | None = None) -> dict:
+    """Run the request's notebook (in ``client``'s kernel, started ahead, if it matches)."""
+    notebook = nbformat.from_dict(request["notebook"])
+    wanted = notebook.metadata.get("kernelspec", {}).get("name") or KERNEL_NAME
+    if client is not None and wanted != client.kernel_name:
+        stop_kernel(client)  # another kernel: start the right one below
+        client = None
+    if client is None:
+        client = LimitedClient(
+            notebook, timeout=None, output_bytes=0, path=os.getcwd()
+        )
+    client.nb = notebook
+    client.timeout = request["timeout"] if request["timeout"] and request["timeout"] > 0 else None
+    client.output_bytes = request["output_bytes"]
+    client.budget = request.get("budget") or None
+    try:
+        write_files(request.get("files") or {})
         client.execute()
     except Exception as exc:  # reported to the grader, which decides the status
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -177,9 +228,14 @@ def main() -> int:
     drop_privileges()
     hide_memory()
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")  # not inherited by the kernel
-    os.dup2(2, 1)  # anything else printed to stdout goes to stderr
-    request = json.loads(sys.stdin.read())
-    answer = execute(request)
+    os.dup2(2, 1)  # anything else printed to stdout goes to stderr (the kernel's too)
+    client = start_ahead()
+    data = sys.stdin.read()
+    if not data:  # the grader stopped without a notebook for this sandbox
+        if client is not None:
+            stop_kernel(client)
+        return 0
+    answer = execute(json.loads(data), client)
     answers.write(json.dumps(answer))
     answers.close()
     return 0

@@ -40,6 +40,8 @@ The runner lives next to the student's code, so nothing it returns is trusted bu
 
 from __future__ import annotations
 
+import atexit
+import base64
 import json
 import os
 import subprocess
@@ -294,13 +296,17 @@ class Sandbox:
         return cls("bwrap", limits, uid, tuple(readable))
 
     def run(
-        self, notebook: dict, *, timeout: float, wall_seconds: float, budget: float | None = None
+        self, notebook: dict, *, timeout: float, wall_seconds: float, budget: float | None = None,
+        files: dict[str, bytes] | None = None,
     ) -> dict:
         """Execute ``notebook`` in the sandbox and return the runner's answer.
 
         ``timeout``: per cell, seconds (fractions honoured); ``budget``: all cells together
-        (see :mod:`~customs_course.grading.runner`); ``wall_seconds``: the whole run, kernel
-        start included, enforced from outside.
+        (see :mod:`~customs_course.grading.runner`); ``wall_seconds``: the whole run, enforced
+        from outside; ``files``: relative path -> content, written into the working folder
+        before the notebook runs (an assignment's data files). The sandbox is the one
+        :meth:`start_ahead` started, when there is one: fresh, its kernel started, no student's
+        code run in it yet; otherwise one started now.
 
         Returns
         -------
@@ -317,29 +323,96 @@ class Sandbox:
         """
         request = json.dumps(
             {"notebook": notebook, "timeout": float(timeout), "budget": budget,
-             "output_bytes": self.limits.output_mb << 20}
+             "output_bytes": self.limits.output_mb << 20,
+             "files": {name: base64.b64encode(data).decode() for name, data in
+                       (files or {}).items()}}
         ).encode()
         max_answer = len(request) + 4 * (self.limits.output_mb << 20)
-        with tempfile.TemporaryDirectory(prefix="customs-sandbox-") as scratch:
-            # the process limit counts every process of the user: only a user of the sandbox's
-            # own starts from zero (as root, without bwrap, there is no limit at all)
-            own_user = self.mode == "bwrap" and self.uid is not None
-            nproc = None if _is_root() and not own_user else self.limits.processes + (
-                0 if own_user else _own_process_count())
-            if self.mode == "bwrap":
-                env = sandbox_environment("/tmp/home", "/tmp")
-                command = bwrap_command(list(self.readable), self.limits.disk_mb, env, self.uid)
-                env_outside = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-            else:
-                Path(scratch, "home").mkdir()
-                env_outside = sandbox_environment(f"{scratch}/home", scratch)
-                command = [sys.executable, "-m", "customs_course.grading.runner"]
-            process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                cwd=scratch, env=env_outside, start_new_session=sys.platform != "win32",
-                preexec_fn=_apply_limits(self.limits, nproc),
-            )
-            return _exchange(process, request, max_answer, wall_seconds, self.limits)
+        started = _AHEAD.pop(self, None)
+        if started is None or started.process.poll() is not None:
+            if started is not None:
+                started.close()
+            started = _Started(self)
+        try:
+            return _exchange(started, request, max_answer, wall_seconds, self.limits)
+        finally:
+            started.close()
+
+    def start_ahead(self) -> None:
+        """Start the sandbox of the next :meth:`run` now, so that it is ready by then.
+
+        The runner imports its libraries and starts a kernel, then waits for its notebook:
+        nothing of a student's is in it until :meth:`run` sends one, and each sandbox serves
+        one run only. Call it after a run has ended (the two never overlap: the user id of a
+        worker's sandboxes stays one sandbox's alone).
+        """
+        if self not in _AHEAD:
+            _AHEAD[self] = _Started(self)
+
+
+#: the sandboxes started ahead, one per configuration (a worker has one)
+_AHEAD: dict[Sandbox, _Started] = {}
+
+
+def stop_started_ahead() -> None:
+    """Stop the sandboxes started ahead and not used (the worker calls it as it exits)."""
+    while _AHEAD:
+        _AHEAD.popitem()[1].close(grace=5)
+
+
+atexit.register(stop_started_ahead)
+
+
+class _Started:
+    """One sandbox process: the runner in it, its scratch folder, the tail of its stderr."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        limits = sandbox.limits
+        self.folder = tempfile.TemporaryDirectory(prefix="customs-sandbox-")
+        scratch = self.folder.name
+        # the process limit counts every process of the user: only a user of the sandbox's
+        # own starts from zero (as root, without bwrap, there is no limit at all)
+        own_user = sandbox.mode == "bwrap" and sandbox.uid is not None
+        nproc = None if _is_root() and not own_user else limits.processes + (
+            0 if own_user else _own_process_count())
+        if sandbox.mode == "bwrap":
+            env = sandbox_environment("/tmp/home", "/tmp")
+            command = bwrap_command(list(sandbox.readable), limits.disk_mb, env, sandbox.uid)
+            env_outside = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        else:
+            Path(scratch, "home").mkdir()
+            env_outside = sandbox_environment(f"{scratch}/home", scratch)
+            command = [sys.executable, "-m", "customs_course.grading.runner"]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=scratch, env=env_outside, start_new_session=sys.platform != "win32",
+            preexec_fn=_apply_limits(limits, nproc),
+        )
+        self.stderr_tail: list[bytes] = []
+        self.drain = threading.Thread(
+            target=_drain, args=(self.process.stderr, 20000, self.stderr_tail), daemon=True
+        )
+        self.drain.start()
+
+    def close(self, grace: float = 0) -> None:
+        """Kill what is left of the sandbox and remove its scratch folder.
+
+        ``grace``: seconds to let an unused runner stop its kernel (its stdin closed) first.
+        """
+        if grace and self.process.poll() is None:
+            try:
+                self.process.stdin.close()
+                self.process.wait(timeout=grace)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        _kill(self.process)
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.folder.cleanup()
 
 
 def _drain(stream, keep: int, into: list) -> None:
@@ -359,22 +432,21 @@ def _kill(process: subprocess.Popen) -> None:
             pass
 
 
-def _exchange(process, request: bytes, max_answer: int, wall: float, limits) -> dict:
+def _exchange(started: _Started, request: bytes, max_answer: int, wall: float, limits) -> dict:
+    process = started.process
+
     def feed() -> None:
         try:
             process.stdin.write(request)
             process.stdin.close()
-        except OSError:  # the runner died before reading it all: reported below
+        except (OSError, ValueError):  # the runner died before reading it all: reported below
             pass
 
     def stop() -> None:
         stopped.set()
         _kill(process)
 
-    stderr_tail: list[bytes] = []
     threading.Thread(target=feed, daemon=True).start()
-    drain = threading.Thread(target=_drain, args=(process.stderr, 20000, stderr_tail), daemon=True)
-    drain.start()
     answer = bytearray()
     stopped = threading.Event()
     timer = threading.Timer(wall, stop)
@@ -398,8 +470,8 @@ def _exchange(process, request: bytes, max_answer: int, wall: float, limits) -> 
     try:
         return json.loads(answer)
     except ValueError:
-        drain.join(timeout=5)  # the process ended: its stderr is at its end too
-        tail = (stderr_tail[0] if stderr_tail else b"").decode("utf-8", "replace")
+        started.drain.join(timeout=5)  # the process ended: its stderr is at its end too
+        tail = (started.stderr_tail[0] if started.stderr_tail else b"").decode("utf-8", "replace")
         last = [line for line in tail.splitlines() if line.strip()][-3:]
         raise SandboxDied(
             f"the sandbox ended without an answer (exit code {process.returncode}): "

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors.execute import Execute
-from traitlets import Dict, Float, Integer, Unicode
+from traitlets import Bool, Dict, Float, Integer, Unicode
 
 from customs_course.grading.integrity import (
     TamperingDetected,
@@ -50,6 +50,9 @@ class SandboxedExecute(Execute):
     limits = Dict({}, help="SandboxLimits fields").tag(config=True)
     #: nbgrader's ``Execute.timeout`` is an Integer: 0.5 s would be refused, or become 0
     timeout = Float(30, allow_none=True, help=Execute.timeout.help).tag(config=True)
+    start_ahead = Bool(
+        False, help="start the next submission's sandbox (and kernel) as this one ends"
+    ).tag(config=True)
 
     @cached_property
     def sandbox(self) -> Sandbox:
@@ -71,9 +74,13 @@ class SandboxedExecute(Execute):
         timeout = self.timeout if self.timeout and self.timeout > 0 else limits.cpu_seconds
         budget = limits.budget(timeout)
         wall = min(limits.wall_seconds, budget + STARTUP_SECONDS)
-        answer = self.sandbox.run(
-            probes.notebook, timeout=timeout, wall_seconds=wall, budget=budget
-        )
+        try:
+            answer = self.sandbox.run(
+                probes.notebook, timeout=timeout, wall_seconds=wall, budget=budget
+            )
+        finally:  # the next student's sandbox starts while this one is checked and scored
+            if self.start_ahead:
+                self.sandbox.start_ahead()
         if not isinstance(answer, dict):
             raise TamperingDetected("the sandbox answered something else than a notebook")
         if isinstance(answer.get("error"), dict):

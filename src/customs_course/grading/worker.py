@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -46,7 +47,7 @@ def start_worker(
     in a sandbox (``sandbox_mode``; ``slot`` picks its user id), never in this process.
     """
     from customs_course.grading.course import GradingCourse
-    from customs_course.grading.sandbox import SandboxLimits
+    from customs_course.grading.sandbox import Sandbox, SandboxLimits
 
     fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 2)
@@ -62,12 +63,15 @@ def start_worker(
             "slot": slot,
             "course_root": str(course.root),
             "limits": asdict(limits),
+            "start_ahead": True,
         },
         "Autograde": {"autograde_preprocessors": sandboxed_steps()},
     }
     if timeout is not None:  # the most specific section: it wins over Execute's and the rest
         sections["SandboxedExecute"]["timeout"] = float(timeout)
     api = course.api(course.nbgrader_config(**sections))
+    # the first student's sandbox starts now, while the grader checks the submissions
+    Sandbox.choose(sandbox_mode, limits, course.root, slot).start_ahead()
     _STATE.update(
         api=api, db_url=f"sqlite:///{private}", course_id=course.config.CourseDirectory.course_id
     )
@@ -164,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     """Serve grading requests from stdin until it closes."""
     course_root, snapshot, timeout, log_file, sandbox_mode, slot = (argv or sys.argv[1:])[:6]
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    # stopped by the pool: exit normally, so that the sandbox started ahead is stopped too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     start_worker(
         course_root, snapshot, float(timeout) if timeout else None, log_file, sandbox_mode,
         int(slot),
