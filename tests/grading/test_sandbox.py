@@ -51,12 +51,14 @@ def no_bwrap(monkeypatch):
     sandbox.bwrap_problem.cache_clear()
 
 
-def test_does_auto_fall_back_with_a_warning_and_bwrap_refuse_when_bubblewrap_is_missing(no_bwrap):
-    chosen = Sandbox.choose("auto", SandboxLimits(), Path("/nonexistent/course"))
-    assert chosen.mode == "off"
-    assert "WITHOUT a sandbox" in chosen.warning and "apt-get install bubblewrap" in chosen.warning
-    with pytest.raises(SandboxError, match="Install bubblewrap"):
-        Sandbox.choose("bwrap", SandboxLimits(), Path("/nonexistent/course"))
+def test_do_auto_and_bwrap_refuse_without_bubblewrap_and_only_off_grades_unisolated(no_bwrap):
+    for mode in ("auto", "bwrap"):
+        with pytest.raises(SandboxError, match="not installed") as refused:
+            Sandbox.choose(mode, SandboxLimits(), Path("/nonexistent/course"))
+        assert "apt-get install bubblewrap" in str(refused.value)
+        assert "--sandbox off" in str(refused.value)
+    chosen = Sandbox.choose("off", SandboxLimits(), Path("/nonexistent/course"))
+    assert chosen.mode == "off" and "WITHOUT a sandbox" in chosen.warning
     with pytest.raises(SandboxError, match="Unknown sandbox mode"):
         Sandbox.choose("docker", SandboxLimits(), Path("/nonexistent/course"))
 

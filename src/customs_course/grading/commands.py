@@ -96,6 +96,19 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def positive_seconds(text: str) -> float:
+    """argparse type: a number of seconds above 0 (fractions allowed)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above 0 (for example 20 or 0.5)"
+        )
+    return seconds
+
+
 def add_grade_group(groups) -> None:
     """Add the ``grade`` group to the CLI's subparsers ``groups``."""
     common = argparse.ArgumentParser(add_help=False)
@@ -104,6 +117,10 @@ def add_grade_group(groups) -> None:
         type=Path,
         default=None,
         help="folder holding solutions/ and grading/ (default: this checkout)",
+    )
+    common.add_argument(
+        "--verbose", "-v", action="store_true",
+        help="log what the grader does (workers, sandboxes, each student's time) on stderr",
     )
     grade = groups.add_parser(
         "grade", help="grade submissions (nbgrader): roster, collect, autograde, feedback, export"
@@ -134,7 +151,9 @@ def add_grade_group(groups) -> None:
     auto.add_argument("assignment")
     auto.add_argument("--workers", type=int, default=None, help="parallel workers (default: cores)")
     auto.add_argument(
-        "--timeout", type=float, default=None, help="per-cell timeout in seconds (default: 120)"
+        "--timeout", type=positive_seconds, default=None,
+        help="per-cell timeout in seconds, fractions allowed (default: the nbgrader "
+        "configuration's ExecutePreprocessor.timeout, 120 in this course)",
     )
     auto.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     auto.add_argument("--student", action="append", help="grade only this student (repeatable)")
@@ -143,9 +162,9 @@ def add_grade_group(groups) -> None:
         "--sandbox",
         choices=("auto", "bwrap", "off"),
         default=None,
-        help="where student code runs: bwrap (bubblewrap; refuse to grade without it), off "
-        "(no isolation, resource limits only) or auto (bwrap when it works here, else off "
-        "with a warning; the default, or c.Sandbox.mode of the nbgrader configuration)",
+        help="where student code runs: auto or bwrap (bubblewrap; without a working "
+        "bubblewrap grading is refused; auto is the default, or c.Sandbox.mode of the nbgrader "
+        "configuration) or off (NO isolation, resource limits only: only when asked for)",
     )
     auto.set_defaults(func=_autograde)
 
