@@ -82,7 +82,8 @@ def _foreign_code(value) -> bool:
         return False
     code = getattr(getattr(value, "__func__", value), "__code__", None)
     if code is None:  # a C function, or an object with a __call__ method
-        call = vars(type(value)).get("__call__")  # a notebook class defines its own
+        call = next((vars(c)["__call__"] for c in type(value).__mro__ if "__call__" in vars(c)),
+                    None)
         code = getattr(call, "__code__", None)
     return code is not None and not code.co_filename.startswith(TRUSTED_DIRS)
 
