@@ -155,7 +155,8 @@ def cheaters(source_nb, release) -> dict[str, nbformat.NotebookNode]:
             answers[grade_id] = "\n".join(lines)
         built[f"cheat_{name}"] = _fill(release, answers)
     data = _data_names(source_nb)
-    shrink = (f"import pandas as _pd\n_saved = {{n: globals()[n] for n in {data!r}}}\n"
+    shrink = (f"import pandas as _pd\n"
+              f"_saved = {{n: globals()[n] for n in {data!r} if n in globals()}}\n"
               f"for _n, _v in _saved.items():\n    if type(_v) in (_pd.DataFrame, _pd.Series):\n"
               f"        globals()[_n] = _v.head({TINY})\n")
     built["cheat_rebound"] = _fill(release, {
