@@ -32,7 +32,7 @@ KERNEL = {"kernelspec": {"display_name": "Python 3", "language": "python", "name
 SETUP = (
     "import math\nimport pandas as pd\nfrom customs_course.metrics import precision_at_k\n"
     "given = pd.DataFrame({'value': [1.0, 2.0, 3.0], 'code': ['a', 'b', 'c']})\n"
-    "limits = [1, 2, 3]"
+    "limits = [1, 2, 3]\nanswer = None"
 )
 RIGHT = "def hit_rate(hits, controls):\n    return hits / controls"
 TEST_RATE = (
@@ -41,7 +41,10 @@ TEST_RATE = (
     "assert given['value'].sum() == 6.0 and given['code'].tolist() == ['a', 'b', 'c']\n"
     "assert len(limits) == 3"
 )
-TEST_TOP = "result = sorted(limits)\nassert given.shape[0] == 3 and result == [1, 2, 3]"
+TEST_TOP = (
+    "result = sorted(limits)\nassert given.shape[0] == 3 and result == [1, 2, 3]\n"
+    "assert answer == 42"
+)
 
 
 def meta(grade_id: str, *, grade=False, solution=False, locked=False, points=None) -> dict:
@@ -50,7 +53,7 @@ def meta(grade_id: str, *, grade=False, solution=False, locked=False, points=Non
     return {"nbgrader": nbgrader | ({"points": points} if points is not None else {})}
 
 
-def guarded(rate: str = RIGHT, top: str = "pass", plain: str | None = None):
+def guarded(rate: str = RIGHT, top: str = "answer = 42", plain: str | None = None):
     """Set-up, answer ``rate``, its test, answer ``top``, its test; ``plain``: an extra cell."""
     cells = [
         new_code_cell(SETUP, metadata=meta("setup", locked=True)),
@@ -67,8 +70,9 @@ def guarded(rate: str = RIGHT, top: str = "pass", plain: str | None = None):
 #: name -> (notebook, a part of the reason; "" for no problem at all)
 CASES = {
     "honest": (guarded(), ""),
-    "honest_adds_a_column_and_reuses_a_test_name": (
-        guarded(RIGHT + "\ngiven['double'] = given['value'] * 2", "result = 'mine'"), ""),
+    "honest_adds_a_column_reuses_a_test_name_fills_a_placeholder": (
+        guarded(RIGHT + "\ngiven['double'] = given['value'] * 2", "result = 'mine'\nanswer = 42"),
+        ""),
     "silenced_by_showtraceback": (
         guarded(RIGHT + "\nget_ipython()._showtraceback = lambda *a, **k: None"),
         "errors were hidden"),

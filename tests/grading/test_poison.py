@@ -161,7 +161,7 @@ def test_is_a_class_with_poisoned_files_graded_in_full_on_every_run(
     files |= {"honest1": nbformat.writes(honest).encode(),
               "honest2": nbformat.writes(honest).encode(),
               "oversized": nbformat.writes(big).encode(),
-              "bug_reading": nbformat.writes(honest).encode(),
+              "bug_reading": nbformat.writes(honest).encode() + b" ",  # its own bytes
               "bug_recording": nbformat.writes(honest).encode()}
     for student, data in files.items():
         folder = course.submission_dir(student, "ps1")
@@ -176,12 +176,9 @@ def test_is_a_class_with_poisoned_files_graded_in_full_on_every_run(
     real_check, real_inspect = module.check_submission, module.inspect_autograded
 
     def check(found, layouts):
-        if found["problem1"] == files["bug_reading"] and check.calls == 2:
+        if found["problem1"] == files["bug_reading"]:
             raise RecursionError("maximum recursion depth exceeded")
-        check.calls += 1
         return real_check(found, layouts)
-
-    check.calls = 0
 
     def inspect(path, layout, *, timeout):
         if "bug_recording" in path.parts:
@@ -209,7 +206,6 @@ def test_is_a_class_with_poisoned_files_graded_in_full_on_every_run(
             assert f"{student}'s submission failed" in reason and "Rerun autograde" in reason
             log = (course.results("ps1") / "logs" / f"{student}.log").read_text()
             assert "Traceback" in log
-        check.calls = 0  # the second student checked, "bug_reading", fails again
     assert "too large to grade" in load_outcome(course, "ps1", "oversized").reason
     with course.gradebook() as gradebook:
         for student in ("honest1", "honest2"):

@@ -128,6 +128,8 @@ def _watch(name):
     if name not in _shell.user_ns:
         return None
     obj = _shell.user_ns[name]
+    if obj is None or obj is Ellipsis:
+        return None  # a placeholder that the student's answer is meant to fill
     if _i.ismodule(obj) or _i.isclass(obj) or _i.isroutine(obj):
         return None  # not data: watched as a name the tests use
     try:
