@@ -99,4 +99,4 @@ def test_does_every_nbformat_4_minor_grade_as_plain_nbgrader_grades_it(
     expected = cell_scores(plain, files)
     assert cell_scores(ours, files) == expected
     assert expected["v40"] == {"correct_squares": 2.0, "squares_invalid_input": 1.0,
-                               "correct_sum_of_squares": 0.0, "sum_of_squares_equation": None}
+                               "correct_sum_of_squares": 0.0, "sum_of_squares_equation": 0.0}
