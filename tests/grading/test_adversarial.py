@@ -371,3 +371,23 @@ def test_are_path_traversal_ids_and_file_names_refused_or_made_safe(tmp_path, ro
     assert not Path("/tmp/absolute_s1.ipynb").exists()
     stored = [p for p in course.rglob("*.ipynb") if "solutions" not in p.parts]
     assert stored and all(p.resolve().is_relative_to(course / "grading") for p in stored)
+
+
+# --- Issue 14: poisoned files (appended) -------------------------------------------------------
+from attacks import POISONED_FILES  # noqa: E402 (kept with the code that uses it)
+
+_damaged_without_poison = damaged
+
+
+def damaged(release, attack, templates: dict) -> bytes:  # noqa: F811 (extends the one above)
+    """The submission of ``attack``; a poisoned file of attacks.POISONED_FILES as it is."""
+    if attack.file in POISONED_FILES:
+        return POISONED_FILES[attack.file]
+    return _damaged_without_poison(release, attack, templates)
+
+
+def test_is_the_given_data_unchanged_for_the_honest_and_no_other_student_stopped(attacked):
+    """The poisoned files and the data attacks are recorded, and everyone else was graded."""
+    assert set(attacked.outcomes) == {a.student for a in ATTACKS}
+    for student in ("rebind_data", "mutate_data", "mutate_data_later"):
+        assert "`checks`" in attacked.outcomes[student].reason
