@@ -27,6 +27,7 @@ from customs_course.grading.sandbox import (
     SandboxError,
     SandboxLimits,
 )
+from customs_course.grading.sanitize import sanitize_notebook
 
 #: seconds allowed to start the kernel and load the libraries, on top of the cells' timeouts
 STARTUP_SECONDS = 120
@@ -64,7 +65,7 @@ class SandboxedExecute(Execute):
         problems = check_probes(restored, probes, list(self.sandbox.readable))
         if problems:
             raise TamperingDetected("; ".join(problems))
-        return nb, resources
+        return sanitize_notebook(nb), resources  # before anything renders it (formgrader...)
 
 
 def _execution_error(error: dict, limits: SandboxLimits) -> Exception:
