@@ -128,6 +128,17 @@ def test_does_a_failing_hidden_line_show_only_pass_fail_and_the_class():
     assert "SECRET" not in text and "squares(10)" not in text
 
 
+@pytest.mark.parametrize("line", [0, 6])
+def test_does_a_line_number_outside_the_cell_show_no_line(line):
+    """A traceback naming line 0 must not show the last line (-1), which may be hidden."""
+    source = HIDDEN_TEST.removesuffix("\n### END HIDDEN TESTS")  # the hidden line is last
+    notebook = graded_notebook(hidden=[error("AssertionError", "", line)])
+    notebook.cells[1].source = source
+    notebook, text = feedback(notebook)
+    assert "SECRET" not in text
+    assert "hidden test failed" in notebook.cells[1].outputs[0].traceback[0]
+
+
 def test_does_a_notebook_without_hidden_tests_keep_its_outputs():
     notebook = graded_notebook(after=[stdout("kept\n")])
     notebook.cells[1].source = VISIBLE_TEST.replace("total", "squares")

@@ -148,7 +148,7 @@ class StudentFeedback(NbGraderPreprocessor):
         text = ANSI.sub("", "\n".join(output.get("traceback", [])))
         match = FRAME.search(text)
         line = int(match.group(1)) if match else None
-        if line is None or line in hidden_numbers or line > len(source_lines):
+        if line is None or line in hidden_numbers or not 1 <= line <= len(source_lines):
             return new_output(
                 "error", ename=ename, evalue="",
                 traceback=[self.hidden_message.format(ename=ename)],
