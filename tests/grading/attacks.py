@@ -270,3 +270,41 @@ ATTACKS += [
     Attack("source_of_numbers", "hands in a cell whose source is a list of numbers",
            file="source_of_numbers", statuses=("corrupt",), reason="schema"),
 ]
+
+# --- Attacks on the browsers that show the graded notebook, and on the feedback (issue 14) ----
+#: what each browser payload would do: a title and a call to the Jupyter API
+BROWSER_PAYLOAD = "document.title='pwned';fetch('/api/contents?pwned')"
+SCRIPT_OUTPUT = f"""
+from IPython.display import HTML, SVG, Javascript, Markdown, display
+display(HTML('''<script>{BROWSER_PAYLOAD}</script><img src=x onerror="{BROWSER_PAYLOAD}">'''))
+display(Javascript('''{BROWSER_PAYLOAD}'''))
+display(SVG('''<svg xmlns="http://www.w3.org/2000/svg" onload="{BROWSER_PAYLOAD}"><g/></svg>'''))
+display(Markdown('''[click](javascript:{BROWSER_PAYLOAD})'''))
+""" + WRONG_RATE
+#: a markdown cell the student adds (``file="markdown_html"``)
+MARKDOWN_HTML = (
+    f"My notes <script>{BROWSER_PAYLOAD}</script> <img src=x onerror=\"{BROWSER_PAYLOAD}\">\n\n"
+    f"<iframe srcdoc=\"<script>{BROWSER_PAYLOAD}</script>\"></iframe> "
+    f"[click](javascript:{BROWSER_PAYLOAD})"
+)
+LEAK_ENCODED = """
+import base64, codecs
+seen = []
+def hit_rate(hits, controls):
+    seen.append(get_ipython().user_ns["In"][-1])
+    print("leaked64:", base64.b64encode(seen[-1].encode()).decode())
+    return 0.5
+"""
+LEAK_ENCODED_LATER = """
+print("leaked64:", base64.b64encode(seen[0].encode()).decode())
+print("leaked13:", codecs.encode(seen[0], "rot13").replace("\\n", "|"))
+""" + WRONG_TOP
+
+ATTACKS += [
+    Attack("script_output", "displays <script>, onerror, Javascript, SVG onload, javascript:",
+           SCRIPT_OUTPUT, tags=("browser",)),
+    Attack("markdown_html", "adds a markdown cell with raw HTML and a javascript: link",
+           file="markdown_html", tags=("browser",)),
+    Attack("leak_encoded", "prints the hidden test in base64 and rot13, during and after it",
+           LEAK_ENCODED, LEAK_ENCODED_LATER),
+]
