@@ -57,7 +57,7 @@ pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 LIMITS = """c = get_config()  # noqa: F821
 c.Sandbox.memory_mb = 1536
 c.Sandbox.cpu_seconds = 10
-c.Sandbox.wall_seconds = 90
+c.Sandbox.wall_seconds = 150
 c.Sandbox.processes = 64
 c.Sandbox.output_mb = 2
 c.Sandbox.disk_mb = 64
@@ -235,7 +235,7 @@ def attacked(tmp_path_factory):
     start = time.monotonic()
     try:
         report = autograde(
-            "guarded", course_root=course, workers=2, timeout=30, progress=False,
+            "guarded", course_root=course, workers=2, timeout=60, progress=False,
             sandbox="bwrap",
         )
     finally:
