@@ -290,6 +290,17 @@ def test_does_the_audit_fail_a_sensitive_cell_that_is_published():
         ["x", "a", 100.0, 100.0, False]]
 
 
+def test_is_a_sensitive_cell_never_recomputable_exactly_even_with_no_protection_level():
+    # A cell exactly at k% is sensitive, but 100/k * x1 - T = 0: no interval is asked for.
+    # Held back alone in its row, it is still given away by subtraction: that fails.
+    levels = levels_for(DOMINANT, {("x", "a"): 0.0})
+    report = audit_suppression(DOMINANT, mask(DOMINANT, ("x", "a"), ("y", "a")), levels)
+    row = report.iloc[0]
+    assert (row["row"], row["column"]) == ("x", "a")
+    assert [row["lower"], row["upper"]] == pytest.approx([100.0, 100.0])
+    assert not row["passed"]
+
+
 def test_does_the_audit_catch_the_second_largest_importer_bounding_the_largest():
     # x/a has two importers, 95 and 5 (p% rule, p = 10: protection 0.1 * 95 = 9.5). Held back
     # with x/b (4) and y/a, y/b: the cell is at most 104, so the importer of 5 knows the other
