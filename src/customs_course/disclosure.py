@@ -311,12 +311,13 @@ def protection_levels(
         levels["p%"] = p / 100 * cells["top_1"] - rest
     flagged = pd.DataFrame(flags)
     level = pd.DataFrame(levels).where(flagged, 0.0).clip(lower=0.0).max(axis=1)
-    rules = flagged.apply(lambda row: ", ".join(name for name, hit in row.items() if hit), axis=1)
+    rules = [", ".join(name for name, hit in zip(flagged.columns, row, strict=True) if hit)
+             for row in flagged.to_numpy()]
     return pd.DataFrame({
         "value": value.astype(float),
         "contributors": cells["contributors"],
         "sensitive": flagged.any(axis=1),
-        "rules": rules.astype(str),
+        "rules": pd.Series(rules, index=cells.index, dtype=object),
         "lower": np.minimum(level, value).astype(float),
         "upper": level.astype(float),
     }, index=cells.index)
