@@ -232,9 +232,10 @@ TEST_TOP = TEST_TOP.replace(
     "assert top_precision(checks['truth'].tolist(), checks['score'].tolist()) == 1.0\n"
     "### BEGIN HIDDEN TESTS",
 )
-REBIND_DATA = (
+REBIND_DATA = (  # braces doubled: answers go through str.format (see ``damaged``)
     "import pandas as pd\n"
-    "checks = pd.DataFrame({'truth': [0, 0, 0, 0], 'score': [0.9, 0.1, 0.8, 0.2]})\n" + WRONG_TOP
+    "checks = pd.DataFrame({{'truth': [0, 0, 0, 0], 'score': [0.9, 0.1, 0.8, 0.2]}})\n"
+    + WRONG_TOP
 )
 MUTATE_DATA = "checks.loc[:, 'truth'] = 0\n" + WRONG_TOP
 MUTATE_DATA_LATER = """
