@@ -108,9 +108,12 @@ def undervaluation_factor(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def misclassified_code(world, hs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A lower-duty subheading of the same chapter, chosen at random."""
-    pick = (rng.random(len(hs)) * world.n_lower[hs]).astype(np.int64)
-    return world.lower_duty[hs, pick]
+    """A lower-duty subheading of the same chapter, common codes first (they hide best)."""
+    lower = world.lower_duty[hs]
+    weight = np.where(lower >= 0, world.hs["weight"].to_numpy()[lower] ** 2, 0.0)
+    cum = np.cumsum(weight, axis=1)
+    pick = (cum < rng.random(len(hs))[:, None] * cum[:, -1:]).sum(axis=1)
+    return lower[np.arange(len(hs)), np.minimum(pick, world.n_lower[hs] - 1)]
 
 
 def false_origin(world, scheme: np.ndarray, importer: np.ndarray) -> np.ndarray:

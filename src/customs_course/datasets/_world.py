@@ -30,7 +30,7 @@ MAX_IMPORTER_SHARE = 0.015
 # country XA itself has share 0 (it appears in seizure routes and mirror flows).
 # Namibia is left out: its code "NA" reads as a missing value in most CSV readers.
 COUNTRY_WEIGHTS_TEXT = """
-CN 150 US 6 DE 5 JP 5 KR 4 VN 4 IN 3.5 TW 2 IT 2.5 TH 2.5 FR 2 MY 2.3 ID 2 TR 2 GB 1.8 AE 1.5
+CN 200 US 6 DE 5 JP 5 KR 4 VN 4 IN 3.5 TW 2 IT 2.5 TH 2.5 FR 2 MY 2.3 ID 2 TR 2 GB 1.8 AE 1.5
 MX 1.2 BR 1.2 ES 1.2 NL 1.2 BD 1.2 CH 0.9 SA 1 AU 1 SG 1 PK 1 PL 0.8 CA 0.8 PH 0.8 RU 0.8 HK 0.8
 BE 0.7 ZA 0.6 SE 0.5 NG 0.4 EG 0.4 MA 0.4 AR 0.4 CL 0.4 NZ 0.4 AT 0.4 CZ 0.4 KH 0.4 CO 0.3
 PE 0.3 DK 0.3 NO 0.3 IE 0.3 PT 0.3 HU 0.3 RO 0.3 UA 0.3 IL 0.3 QA 0.3 LK 0.3 KE 0.2 ET 0.2
