@@ -166,8 +166,12 @@ def _sandbox_rows(real: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _lower_duty(hs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     # "lower duty" counts duty and excise together: the burden a misclassifier escapes
     chapter, duty = hs["chapter"].to_numpy(), (hs["duty"] + hs["excise"]).to_numpy()
-    lists = [np.flatnonzero((chapter == c) & (duty < d))
-             for c, d in zip(chapter, duty, strict=True)]
+    # a code of the same heading when there is one (goods alike), else of the same chapter
+    heading = hs["hs6"].str[:4].to_numpy()
+    lists = []
+    for h, c, d in zip(heading, chapter, duty, strict=True):
+        same = np.flatnonzero((heading == h) & (duty < d))
+        lists.append(same if len(same) else np.flatnonzero((chapter == c) & (duty < d)))
     width = max(1, max(len(x) for x in lists))
     table = np.full((len(hs), width), -1, dtype=np.int64)
     for i, x in enumerate(lists):
