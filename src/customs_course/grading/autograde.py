@@ -33,6 +33,7 @@ import logging
 import os
 import shutil
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -191,6 +192,25 @@ def _finish(course, layout, outcome: Outcome, result: dict | None, gradebook=Non
     return outcome
 
 
+def _contained(course, assignment: str, student: str, stage: str, exc: Exception) -> Finding:
+    """A ``grading_error`` for an exception met while ``stage`` one student's submission.
+
+    The traceback goes to the student's log; the run goes on with the other students.
+    """
+    logs = course.results(assignment) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    trace = "".join(traceback.format_exception(exc))
+    (logs / f"{student}.log").write_text(f"{stage} {student}'s submission:\n{trace}", "utf-8")
+    message = (str(exc).strip().splitlines() or [""])[0][:200]
+    return Finding(
+        Status.GRADING_ERROR,
+        f"{stage} {student}'s submission failed ({type(exc).__name__}: {message}); the other "
+        f"students were graded. Rerun autograde (grading errors are retried); if it fails again, "
+        f"read grading/results/{assignment}/logs/{student}.log and grade "
+        f"grading/submitted/{student}/{assignment}/ by hand",
+    )
+
+
 def _is_current(previous: Outcome | None, sha: str, layout: AssignmentLayout, timeout) -> bool:
     if previous is None or previous.sha256 != sha or previous.fingerprint != layout.fingerprint:
         return False
@@ -260,13 +280,17 @@ def autograde(
                              warning=chosen.warning)
     candidates = []
     for student in students or roster:
-        files = submitted_files(course, assignment, student, layout)
+        try:
+            files = submitted_files(course, assignment, student, layout)
+        except OSError as exc:  # unreadable: that student's grading error, not the run's
+            candidates.append((student, None, "", exc))
+            continue
         sha = files_sha256(files)
         previous = load_outcome(course, assignment, student)
         if not force and _is_current(previous, sha, layout, timeout):
             report.skipped.append(student)
         else:
-            candidates.append((student, files, sha))
+            candidates.append((student, files, sha, None))
     if not candidates:
         report.seconds = time.monotonic() - begin
         return report
@@ -281,7 +305,15 @@ def autograde(
     pending: dict[str, Outcome] = {}
 
     def on_result(student: str, result: dict | None, outcome: Outcome | None = None) -> None:
-        outcome = _finish(course, layout, outcome or pending[student], result, gradebook)
+        outcome = outcome or pending[student]
+        try:
+            outcome = _finish(course, layout, outcome, result, gradebook)
+        except Exception as exc:  # one student's scores or files: never the whole run
+            gradebook.db.rollback()
+            outcome.findings.append(
+                _contained(course, assignment, student, "recording the grades of", exc)
+            )
+            outcome = _finish(course, layout, outcome, None)
         report.outcomes.append(outcome)
         log.debug("%s: %s in %.2f s%s", student, outcome.status, outcome.seconds,
                   f" ({result['failure']})" if result and result.get("failure") else "")
@@ -300,10 +332,15 @@ def autograde(
             ) as pool,
         ):
             # the workers start up meanwhile: check every submission first
-            for student, files, sha in candidates:
-                findings = check_submission(files, list(layout.notebooks))
+            for student, files, sha, error in candidates:
+                try:
+                    if error is not None:
+                        raise error
+                    findings = check_submission(files, list(layout.notebooks))
+                except Exception as exc:  # a bug meeting one student's bytes stops no one else
+                    findings = [_contained(course, assignment, student, "reading", exc)]
                 outcome = Outcome(student, findings, sha, layout.fingerprint, timeout)
-                if outcome.status in NOT_GRADABLE:
+                if outcome.status in NOT_GRADABLE or outcome.status is Status.GRADING_ERROR:
                     on_result(student, None, outcome)
                 else:
                     pending[student] = outcome

@@ -33,6 +33,7 @@ from customs_course.grading.sandbox import (
     SandboxError,
     SandboxLimits,
 )
+from customs_course.grading.sanitize import sanitize_notebook
 
 #: seconds allowed to start the kernel and load the libraries, on top of the cells' budget
 STARTUP_SECONDS = 120
@@ -103,7 +104,7 @@ class SandboxedExecute(Execute):
         problems = check_probes(restored, probes, list(self.sandbox.readable))
         if problems:
             raise TamperingDetected("; ".join(problems))
-        return nb, resources
+        return sanitize_notebook(nb), resources  # before anything renders it (formgrader...)
 
 
 @lru_cache(maxsize=2)
