@@ -27,25 +27,27 @@ def release_hours(edition: str) -> pd.Series:
     return (clearance["release_time"] - clearance["arrival_time"]).dt.total_seconds() / 3600
 
 
-# Lesson 1: the mirror figure (value exported to XA but not recorded, in the last year).
+# Lesson 1: the mirror figure (value exported to XA but not recorded, in the last year, as a
+# percentage of the imports XA recorded that year).
 def mirror_gap_last_year() -> float:
     mirror = data("mirror_flows", "medium")
     xa = mirror[(mirror["reporter"] == "XA") & (mirror["export_value_fob"] > 0)
                 & (mirror["import_value_cif"] > 0)]
     log_gap = np.log(xa["import_value_cif"] / xa["export_value_fob"])
     low = xa[(log_gap - log_gap.median()) < -0.4]
+    recorded = xa.groupby("year")["import_value_cif"].sum()
     missing = (low["export_value_fob"] - low["import_value_cif"]).groupby(low["year"]).sum()
-    return float(missing.reindex(sorted(xa["year"].unique()), fill_value=0).iloc[-1] / 1e6)
+    return float((missing.reindex(recorded.index, fill_value=0) / recorded * 100).iloc[-1])
 
 
-# Lesson 2: the table by channel and the selection figure (small editions).
+# Lesson 2: the table by channel and the selection figure (medium editions, as all of level 1).
 def red_median() -> float:
-    clearance = data("clearance_events", "small")
-    return float(release_hours("small")[clearance["risk_channel"] == "red"].median())
+    clearance = data("clearance_events", "medium")
+    return float(release_hours("medium")[clearance["risk_channel"] == "red"].median())
 
 
 def unseen_revenue() -> float:
-    declarations = data("declarations", "small")
+    declarations = data("declarations", "medium")
     revenue, controlled = declarations["revenue_at_risk"], declarations["inspected"]
     return float(revenue[~controlled].sum() / revenue.sum() * 100)
 
@@ -63,62 +65,27 @@ def found_share() -> float:
     return float(revenue[found].sum() / revenue.sum() * 100)
 
 
-# Lesson 4: the targeting experiment (the same set-up as the lesson's hidden cell).
-CATEGORICAL = ["origin_country", "office", "procedure", "mode_of_transport"]
-
-
+# Lesson 4: the targeting experiment of the last quarter (the same set-up as the lesson's
+# hidden cell: L5-01's pipeline against the best of the calibration's simple rules).
 @cache
 def targeting_scores() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
 
-    declarations = data("declarations", "medium")
-    past = declarations["lodgement_date"] < "2022-10-01"
-    test = declarations[~past]
-    train = declarations[past & declarations["inspected"]]
-    label = train["inspection_outcome"] != "no_irregularity"
-    log_unit_value = np.log(declarations["fob_value"] / declarations["net_mass_kg"])
-    usual_price = log_unit_value[past].groupby(declarations.loc[past, "hs6"],
-                                               observed=True).median()
-    history = label.groupby(train["importer_id"], observed=True).agg(["sum", "size"])
-    prior = label.mean()
-    importer_rate = (history["sum"] + 5 * prior) / (history["size"] + 5)
-    caught_before = set(history.index[history["sum"] > 0])
+    from customs_course.calibration import rule_scores
+    from customs_course.fraud_model import found_irregular, fraud_pipeline, lodgement_columns
 
-    def features(lines):
-        table = pd.DataFrame({
-            "log_value": np.log(lines["customs_value"]),
-            "price_vs_usual": log_unit_value[lines.index]
-            - lines["hs6"].map(usual_price).astype(float),
-            "cif_over_fob": lines["customs_value"] / lines["fob_value"],
-            "tariff_rate": lines["tariff_rate"],
-            "preference": lines["preference_claimed"].astype(int),
-            "other_departure": (
-                lines["departure_country"].astype(str) != lines["origin_country"].astype(str)
-            ).astype(int),
-            "importer_rate": lines["importer_id"].map(importer_rate).astype(float).fillna(prior),
-            "chapter": lines["hs6"].astype(str).str[:2].astype(int),
-        })
-        for column in CATEGORICAL:
-            table[column] = lines[column].cat.codes
-        return table
-
-    X_train = features(train)
-    model = HistGradientBoostingClassifier(
-        max_iter=150, learning_rate=0.08, random_state=0,
-        categorical_features=[X_train.columns.get_loc(c) for c in CATEGORICAL],
-    )
-    model.fit(X_train, label.astype(int))
-    X_test = features(test)
-    model_score = model.predict_proba(X_test)[:, 1]
-    rule_points = (
-        (X_test["price_vs_usual"] < np.log(0.5)).astype(int)
-        + (test["tariff_rate"] >= 15).astype(int)
-        + (test["preference_claimed"] & (X_test["other_departure"] == 1)).astype(int)
-        + test["importer_id"].astype(str).isin({str(i) for i in caught_before}).astype(int)
-    )
-    rule_score = rule_points.to_numpy() + test["customs_value"].rank(pct=True).to_numpy() * 0.5
-    truth = (test["fraud_type"] != "none").to_numpy()
-    return truth, test["revenue_at_risk"].to_numpy(), model_score, rule_score
+    lines = data("declarations", "medium")
+    past = lines["lodgement_date"] < "2022-10-01"
+    test = ~past
+    train = lines[past & lines["inspected"]]
+    with threadpool_limits(1):
+        model = fraud_pipeline().fit(train[lodgement_columns(train)], found_irregular(train))
+        model_score = model.predict_proba(lines.loc[test, lodgement_columns(lines)])[:, 1]
+    truth = (lines.loc[test, "fraud_type"] != "none").to_numpy()
+    revenue = lines.loc[test, "revenue_at_risk"].fillna(0).to_numpy()
+    rules = rule_scores(lines, past, test)
+    best = max(rules, key=lambda name: precision_at_k(truth, rules[name], 0.01))
+    return truth, revenue, model_score, rules[best]
 
 
 def model_precision_5() -> float:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from customs_course.datasets.cards import DATASET_NAMES, apply_card, cards_dir, load_card
 from customs_course.datasets.editions import (
+    DERIVED_FROM_DECLARATIONS,
     EDITION_FORMATS,
     EDITIONS,
     FORMATS,
@@ -95,7 +96,7 @@ def _generate(name: str, edition: str, fmt: str, path: Path) -> None:
         print(f"Generating the large edition of {name}; this takes about half a minute...",
               file=sys.stderr)
     declarations = None
-    if name == "clearance_events":
+    if name in DERIVED_FROM_DECLARATIONS:
         declarations = load_dataset("declarations", edition, format=fmt)
     write_frame(make_edition(name, edition, declarations=declarations), path, fmt)
 
