@@ -52,6 +52,7 @@ __all__ = [
     "format_report",
     "hill_tail_index",
     "past_hit_rate",
+    "past_record",
     "quarter_split",
     "selection_bias_cost",
     "single_feature_auc",
@@ -255,29 +256,58 @@ def quarter_split(lines: pd.DataFrame, *, date: str = "lodgement_date"
     return ~test, test
 
 
+def past_record(lines: pd.DataFrame, by: Sequence[str], *, date: str = "lodgement_date",
+                known=None, prior_weight: float = PRIOR_WEIGHT) -> pd.DataFrame:
+    """Controls and findings of each line's group recorded before the line's day, and its rate.
+
+    A control's result counts for a line when it was known on an earlier day than the line's
+    ``date``: by default a control is known on its own line's ``date`` (lodgement), or give
+    ``known``, the datetime each controlled line's result was recorded (such as the end of the
+    inspection, from the clearance events), aligned with ``lines``; a controlled line whose
+    ``known`` is missing never counts. Nothing dated on or after a line's day reaches it.
+
+    Returns a frame indexed like ``lines`` with ``controls`` and ``hits`` (the group's counts
+    before the line's day), ``prior`` (the hit rate of all controls known before that day, 0
+    before the first) and ``rate`` = (hits + w x prior) / (controls + w), w = ``prior_weight``.
+    """
+    day = pd.to_datetime(lines[date]).dt.normalize()
+    known_day = (day if known is None
+                 else pd.to_datetime(pd.Series(known, index=lines.index)).dt.normalize())
+    key = lines.groupby(list(by), observed=True, sort=False, dropna=False).ngroup()
+    counted = lines["inspected"].astype(bool) & known_day.notna()
+    results = pd.DataFrame({"key": key, "when": known_day, "controls": 1.0,
+                            "hits": found_irregular(lines).astype(float)})[counted]
+    per_key = results.groupby(["key", "when"])[["controls", "hits"]].sum()
+    per_key = per_key.groupby(level="key").cumsum().reset_index().sort_values("when")
+    overall = results.groupby("when")[["controls", "hits"]].sum().cumsum().reset_index()
+    asked = pd.DataFrame({"key": key, "day": day, "row": np.arange(len(lines))}).sort_values("day")
+    # the counts at the end of the last day with results strictly before the line's day
+    before = pd.merge_asof(asked, per_key, left_on="day", right_on="when", by="key",
+                           allow_exact_matches=False)
+    total = pd.merge_asof(asked, overall, left_on="day", right_on="when",
+                          allow_exact_matches=False)
+    record = pd.DataFrame({
+        "controls": before["controls"].fillna(0.0).to_numpy(),
+        "hits": before["hits"].fillna(0.0).to_numpy(),
+        "prior": (total["hits"] / total["controls"]).fillna(0.0).to_numpy(),
+    }, index=before["row"].to_numpy()).sort_index()
+    record.index = lines.index
+    record["rate"] = ((record["hits"] + prior_weight * record["prior"])
+                      / (record["controls"] + prior_weight))
+    return record
+
+
 def past_hit_rate(lines: pd.DataFrame, by: Sequence[str], *, date: str = "lodgement_date",
-                  prior_weight: float = PRIOR_WEIGHT) -> pd.Series:
-    """Each line's group hit rate from the controls of lines lodged on earlier days only.
+                  known=None, prior_weight: float = PRIOR_WEIGHT) -> pd.Series:
+    """Each line's group hit rate from the controls known on earlier days only.
 
     rate = (hits before + w x prior) / (controls before + w), with w = ``prior_weight`` and the
-    prior the hit rate of all controls before that day (0 before the first control).
+    prior the hit rate of all controls before that day (0 before the first control). A control
+    is known on its line's ``date`` unless ``known`` gives when its result was recorded (see
+    :func:`past_record`).
     """
-    day = pd.to_datetime(lines[date]).dt.normalize().to_numpy()
-    key = lines.groupby(list(by), observed=True, sort=False, dropna=False).ngroup().to_numpy()
-    frame = pd.DataFrame({"key": key, "day": day,
-                          "controls": lines["inspected"].astype(float).to_numpy(),
-                          "hits": found_irregular(lines).astype(float).to_numpy()})
-    daily = frame.groupby(["key", "day"], sort=True)[["controls", "hits"]].sum()
-    before = daily.groupby(level="key").cumsum() - daily
-    overall = frame.groupby("day", sort=True)[["controls", "hits"]].sum()
-    overall_before = overall.cumsum() - overall
-    prior = (overall_before["hits"] / overall_before["controls"]).fillna(0.0)
-    before = before.join(prior.rename("prior"), on="day")
-    before["rate"] = ((before["hits"] + prior_weight * before["prior"])
-                      / (before["controls"] + prior_weight))
-    found = frame[["key", "day"]].merge(before["rate"].reset_index(), on=["key", "day"],
-                                        how="left", validate="many_to_one")["rate"].to_numpy()
-    return pd.Series(found, index=lines.index, name="past_hit_rate")
+    return past_record(lines, by, date=date, known=known,
+                       prior_weight=prior_weight)["rate"].rename("past_hit_rate")
 
 
 def single_feature_auc(truth, feature) -> float:
