@@ -30,7 +30,7 @@ def last_quarter() -> pd.DataFrame:
     return declarations[declarations["lodgement_date"] >= "2022-10-01"]
 
 
-def precision_ceiling(budget: float = 0.05) -> float:
+def precision_ceiling(budget: float = 0.10) -> float:
     quarter = last_quarter()
     frauds = (quarter["fraud_type"] != "none").sum()
     return min(1.0, frauds / round(budget * len(quarter)))
@@ -58,10 +58,12 @@ def green_fraud_rate() -> float:
 
 
 def my_found_first_half() -> int:
+    """False-origin findings for MY recorded by controls of lines lodged July-September."""
     declarations = medium_declarations()
     recorded = (declarations["inspection_outcome"] == "origin") & (
         declarations["origin_country"] == "MY")
-    return int((recorded & (declarations["lodgement_date"] < "2022-07-01")).sum())
+    lodged = declarations["lodgement_date"].between("2022-07-01", "2022-09-30")
+    return int((recorded & lodged).sum())
 
 
 def electric_cars_q4() -> int:
