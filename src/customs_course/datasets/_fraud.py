@@ -87,11 +87,12 @@ def chance_origin_new_hub(world, lines: Lines) -> np.ndarray:
 
 def draw_schemes(world, lines: Lines, rng: np.random.Generator) -> np.ndarray:
     """Return the scheme of each line: 0 none, 1 under, 2 misclass, 3 origin, 4 new-hub origin."""
+    mult = [_importer_multiplier(world, lines, k) for k in range(3)]
     chances = np.stack([
-        chance_undervaluation(world, lines) * _importer_multiplier(world, lines, 0),
-        chance_misclassification(world, lines) * _importer_multiplier(world, lines, 1),
-        chance_origin(world, lines) * _importer_multiplier(world, lines, 2),
-        chance_origin_new_hub(world, lines) * _importer_multiplier(world, lines, 2),
+        chance_undervaluation(world, lines) * mult[0],
+        chance_misclassification(world, lines) * mult[1],
+        chance_origin(world, lines) * mult[2],
+        chance_origin_new_hub(world, lines) * mult[2],
     ]) * (lines.home * _value_multiplier(lines))
     cum = np.minimum(np.cumsum(chances, axis=0), 0.9)
     draw = rng.random(len(lines.hs))

@@ -47,11 +47,21 @@ class History:
         return (self.hits[importer] + 0.5) / (self.controls[importer] + 5.0)
 
 
+_REFERENCE: dict[int, np.ndarray] = {}
+
+
+def _reference_price(world) -> np.ndarray:
+    """The administration's reference price per HS code (median over origins), once per world."""
+    if id(world) not in _REFERENCE:
+        _REFERENCE[id(world)] = np.median(world.price, axis=1)
+    return _REFERENCE[id(world)]
+
+
 def rule_score(world, hs, origin, importer_l, unit_value, cif, claimed) -> np.ndarray:
     """Risk score of each line from what the declaration says (without history)."""
     s = PARAMS["selectivity"]
     chapter = world.hs["chapter"].to_numpy()[hs]
-    ref_price = np.median(world.price, axis=1)[hs]
+    ref_price = _reference_price(world)[hs]
     watch = np.isin(world.countries["code"].to_numpy(), s["watch_origins"])[origin]
     known = world.importers["known_risk"].to_numpy()[importer_l]
     return (1.5 * np.isin(chapter, s["high_risk_chapters"]) + 1.0 * watch

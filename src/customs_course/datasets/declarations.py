@@ -73,6 +73,11 @@ class _Run:
     n_declarations: int = 0  # declarations made so far (their ids follow on)
 
 
+def _codes_of(values: pd.Series, allowed: tuple[str, ...]) -> np.ndarray:
+    """Positions of ``values`` in ``allowed`` (vectorised)."""
+    return pd.Categorical(values, categories=list(allowed)).codes.astype(np.int64)
+
+
 def _block_streams(seed: int, block: int, *groups: str) -> dict[str, np.random.Generator]:
     return {g: np.random.Generator(np.random.PCG64(np.random.SeedSequence(
         seed, spawn_key=(key("declarations"), key(g), block)))) for g in groups}
@@ -176,7 +181,7 @@ def _goods(run: _Run, d: dict, g) -> dict:
     first_line = np.flatnonzero(d["line"] == 1)
     seller = np.where(g.random(d["n_decl"]) < 0.75, origin[first_line],
                       hub_idx[g.integers(0, len(HUBS), d["n_decl"])])
-    cur_idx = np.array([CURRENCIES.index(c) for c in world.countries["currency"]])[seller]
+    cur_idx = _codes_of(world.countries["currency"], CURRENCIES)[seller]
     keep = g.random(d["n_decl"]) < np.where(cur_idx == CURRENCIES.index("CNY"), 0.35, 0.75)
     return {"imp_l": imp_l, "t": t, "hs": hs, "origin": origin, "departure": departure,
             "seller": seller, "currency": np.where(keep, cur_idx, CURRENCIES.index("USD"))}
@@ -271,7 +276,8 @@ def _controls(run: _Run, d: dict, goods: dict, fr: dict, am: dict, month, rng) -
         run.history.record(d["importer"][ds], ch > 0,
                            np.bincount(local, found[ls], minlength=len(ds)) > 0)
     inspected = (channel > 0)[decl]
-    procedural = ~found & (gi.random(len(decl)) < PARAMS["procedural_irregularity_share"])
+    share = PARAMS["procedural_irregularity_share"]
+    procedural = (fr["kind"] == 0) & (gi.random(len(decl)) < share)
     outcome = np.where(inspected, np.where(found, fr["kind"], np.where(procedural, 4, 0)), -1)
     return {"channel": channel, "selection": selection, "outcome": outcome}
 
@@ -291,7 +297,7 @@ def _block_frame(run: _Run, block: int, n_lines: int) -> pd.DataFrame:
     ctl = _controls(run, d, goods, fr, am, month, rng)
 
     dhs = fr["declared_hs"]
-    unit_idx = np.array([UNITS.index(x) for x in world.hs["unit"]])[dhs]
+    unit_idx = _codes_of(world.hs["unit"], UNITS)[dhs]
     units = np.asarray(UNITS)[unit_idx]
     kpu = world.hs["kg_per_unit"].to_numpy()[dhs]
     mass = am["mass"]
