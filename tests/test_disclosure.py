@@ -7,11 +7,14 @@ import pandas as pd
 import pytest
 
 from customs_course.disclosure import (
+    audit_suppression,
     cell_statistics,
     dominance_rule,
     information_loss,
     k_anonymity,
+    p_percent_rule,
     primary_suppression,
+    protection_levels,
     records_at_risk,
     revealed_cells,
     secondary_suppression,
@@ -72,6 +75,50 @@ def test_does_primary_suppression_combine_both_rules(cells):
     assert sorted(held[held].index) == [("61", "sea"), ("85", "air")]
 
 
+def tops(rows: list[tuple]) -> pd.DataFrame:
+    """Cells from (value, top_1, top_2, contributors) tuples."""
+    return pd.DataFrame(rows, columns=["value", "top_1", "top_2", "contributors"])
+
+
+def test_is_a_cell_at_exactly_k_percent_dominated_and_one_just_below_not():
+    cells = tops([(100.0, 75.0, 5.0, 10), (100.0, 74.99, 5.0, 10)])
+    assert dominance_rule(cells, n=1, k=75).tolist() == [True, False]
+    # 55% of 100 is 55.00000000000001 in binary: the boundary must not depend on that rounding.
+    assert dominance_rule(tops([(100.0, 55.0, 1.0, 10)]), n=1, k=55).tolist() == [True]
+    assert dominance_rule(tops([(100.0, 30.0, 26.0, 10)]), n=2, k=56).tolist() == [True]
+
+
+def test_is_a_cell_whose_rest_is_exactly_p_percent_of_the_largest_safe_and_just_below_not():
+    # x1 = 100, x2 = 50, the rest 10 = 10% of x1: safe; the rest 9.99: sensitive.
+    cells = tops([(160.0, 100.0, 50.0, 5), (159.99, 100.0, 50.0, 5)])
+    assert p_percent_rule(cells, p=10).tolist() == [False, True]
+    # 7% of 100 is 7.000000000000001 in binary: at exactly 7% the cell is still safe.
+    assert p_percent_rule(tops([(157.0, 100.0, 50.0, 5)]), p=7).tolist() == [False]
+
+
+def test_does_the_p_percent_rule_catch_two_large_importers_that_dominance_misses():
+    # Two importers of 50 and 45 and a few small ones: the largest holds 50%, but the second
+    # can estimate it within (100 - 95) / 50 = 10%.
+    cells = tops([(100.0, 50.0, 45.0, 4)])
+    assert not dominance_rule(cells, n=1, k=75).item()
+    assert p_percent_rule(cells, p=15).item() and not p_percent_rule(cells, p=10).item()
+
+
+def test_are_the_protection_levels_those_the_handbook_derives():
+    cells = tops([
+        (160.0, 100.0, 50.0, 5),  # p% (p=20): 20 - 10 = 10; dominance 100/75*100 - 160 < 0
+        (100.0, 80.0, 5.0, 5),  # dominance: 100/75*80 - 100 = 6.667; p%: 20 - 15 = 5
+        (50.0, 20.0, 20.0, 2),  # threshold: 10% of 50 = 5; p%: 4 - 10 < 0 (not flagged)
+        (300.0, 100.0, 100.0, 5),  # safe: 0
+    ])
+    levels = protection_levels(cells, min_contributors=3, n=1, k=75, p=20)
+    assert levels["sensitive"].tolist() == [True, True, True, False]
+    assert levels["upper"].tolist() == pytest.approx([10.0, 100 / 75 * 80 - 100, 5.0, 0.0])
+    assert levels["lower"].tolist() == levels["upper"].tolist()
+    assert levels["rules"].tolist() == ["p%", "dominance, p%", "threshold", ""]
+    assert primary_suppression(cells, p=20).tolist() == levels["sensitive"].tolist()
+
+
 @pytest.mark.parametrize(
     ("call", "error"),
     [
@@ -79,6 +126,9 @@ def test_does_primary_suppression_combine_both_rules(cells):
         (lambda c: dominance_rule(c, n=0), ValueError),
         (lambda c: dominance_rule(c, k=120), ValueError),
         (lambda c: dominance_rule(c, n=3), KeyError),  # only top_1 and top_2 were kept
+        (lambda c: p_percent_rule(c, p=0), ValueError),
+        (lambda c: p_percent_rule(c.drop(columns="top_2")), KeyError),
+        (lambda c: protection_levels(c, frequency_range=150), ValueError),
         (lambda c: primary_suppression(c.drop(columns="contributors")), KeyError),
     ],
 )
@@ -140,40 +190,153 @@ def test_does_a_rectangle_of_four_suppressed_cells_reveal_nothing():
     assert revealed_cells(full, held) == []
 
 
-def test_does_secondary_suppression_complete_the_hand_computed_pattern():
-    full = with_totals(TABLE)
-    held = secondary_suppression(full, mask(full, ("y", "a")), protection=0.1)
-    # Row y: the smallest cell of at least 10% of 5 is b (40); column a: x (20); column b: x (30).
-    expected = mask(full, ("y", "a"), ("y", "b"), ("x", "a"), ("x", "b"))
-    pd.testing.assert_frame_equal(held, expected)
-    assert revealed_cells(full, held) == []
-
-
-def test_does_the_protection_share_refuse_a_tiny_complement():
-    table = pd.DataFrame({"a": [100.0, 1.0], "b": [1.0, 50.0], "c": [50.0, 60.0]},
-                         index=["x", "y"])
-    full = with_totals(table)
-    protected = secondary_suppression(full, mask(full, ("x", "a")), protection=0.1)
-    assert protected.at["x", "c"] and not protected.at["x", "b"]
-    careless = secondary_suppression(full, mask(full, ("x", "a")), protection=0.0)
-    assert careless.at["x", "b"]  # x/a is then known to be at most 101: within 1%
-
-
-def test_is_a_total_suppressed_when_its_row_has_no_other_cell():
-    table = pd.DataFrame({"a": [10.0, 20.0, 5.0], "b": [0.0, 30.0, 25.0]}, index=["x", "y", "z"])
-    full = with_totals(table)
-    held = secondary_suppression(full, mask(full, ("x", "a")))
-    assert held.at["x", "Total"], "row x's total equals its only cell: it must be held back"
-    assert not held.at["Total", "Total"]
-    assert revealed_cells(full, held) == []
-
-
 def test_does_information_loss_count_cells_and_value():
     full = with_totals(TABLE)
     held = mask(full, ("y", "a"), ("y", "b"), ("x", "a"), ("x", "b"))
     loss = information_loss(full, held)
     assert loss["cells"] == pytest.approx(4 / 8)  # z/c is empty: 8 non-empty cells
     assert loss["value"] == pytest.approx(95 / 255)
+
+
+def levels_for(table: pd.DataFrame, sensitive: dict, contributors: dict | None = None,
+               ) -> pd.DataFrame:
+    """Protection levels for hand-made tables: {cell: upper level} for the sensitive cells."""
+    inner = table.drop(index="Total", columns="Total").stack().rename("value")
+    levels = inner.to_frame().assign(contributors=5, sensitive=False, rules="", lower=0.0,
+                                     upper=0.0)
+    for cell, level in sensitive.items():
+        levels.loc[cell, ["sensitive", "rules", "lower", "upper"]] = [True, "hand", level, level]
+    for cell, count in (contributors or {}).items():
+        levels.loc[cell, "contributors"] = count
+    return levels
+
+
+# Row x holds two cells of one importer each (P in x/a, Q in x/b); the rest is many importers.
+#          a    b    c | Total
+#   x     40   60   30 |  130
+#   y     20   25   35 |   80
+#   z     30   20   40 |   90
+#   Total 90  105  105 |  300
+SINGLETONS = with_totals(pd.DataFrame({"a": [40.0, 20, 30], "b": [60.0, 25, 20],
+                                       "c": [30.0, 35, 40]}, index=["x", "y", "z"]))
+SINGLETON_LEVELS = levels_for(SINGLETONS, {("x", "a"): 4.0, ("x", "b"): 6.0},
+                              {("x", "a"): 1, ("x", "b"): 1})
+
+
+def test_do_two_one_importer_cells_in_a_row_give_each_other_away():
+    # The old rule "every line has two suppressed cells or none" holds: nothing is recomputable
+    # by subtraction, and the outsider's intervals are wide. But P knows x/a = 40, so it reads
+    # x/b from the rectangle's totals, and Q reads x/a.
+    held = mask(SINGLETONS, ("x", "a"), ("x", "b"), ("y", "a"), ("y", "b"))
+    assert revealed_cells(SINGLETONS, held) == []
+    report = audit_suppression(SINGLETONS, held, SINGLETON_LEVELS).set_index(["row", "column"])
+    assert report.loc[("x", "b"), ["lower", "upper"]].tolist() == pytest.approx([40.0, 85.0])
+    assert report.loc[("x", "b"), ["insider_lower", "insider_upper"]].tolist() == pytest.approx(
+        [60.0, 60.0])
+    assert not report.loc[("x", "a"), "passed"] and not report.loc[("x", "b"), "passed"]
+    assert report.loc[("y", "a"), "passed"], "a complementary cell needs no protection"
+
+
+def test_does_secondary_suppression_protect_one_importer_cells_from_each_other():
+    held = secondary_suppression(SINGLETONS, mask(SINGLETONS, ("x", "a"), ("x", "b")),
+                                 SINGLETON_LEVELS)
+    report = audit_suppression(SINGLETONS, held, SINGLETON_LEVELS)
+    assert report["passed"].all(), report
+    # x/c is the only other cell of row x: without it, P and Q can still subtract.
+    assert held.at["x", "c"]
+    assert not held.at["Total", "Total"]
+
+
+# A dominant cell x/a: one importer holds 80 of its 100 (dominance (1, 75)), so its interval
+# must reach 100/75 * 80 = 106.67. Held back in a rectangle with a tiny corner y/a, the totals
+# bound it to [50, 102]: within 2% of the true value.
+#          a    b    c | Total
+#   x    100   12   40 |  152
+#   y      2   50   30 |   82
+#   z     30   20   25 |   75
+#   Total 132  82   95 |  309
+DOMINANT = with_totals(pd.DataFrame({"a": [100.0, 2, 30], "b": [12.0, 50, 20],
+                                     "c": [40.0, 30, 25]}, index=["x", "y", "z"]))
+DOMINANT_LEVELS = levels_for(DOMINANT, {("x", "a"): 100 / 75 * 80 - 100})
+
+
+def test_does_the_audit_bound_a_dominant_cell_by_linear_programming():
+    held = mask(DOMINANT, ("x", "a"), ("x", "b"), ("y", "a"), ("y", "b"))
+    assert revealed_cells(DOMINANT, held) == [], "no total reveals it exactly"
+    report = audit_suppression(DOMINANT, held, DOMINANT_LEVELS)
+    row = report.set_index(["row", "column"]).loc[("x", "a")]
+    # Up by d: x/b and y/a go down by d, so d <= 2; down by d: y/b goes down, d <= 50.
+    assert [row["lower"], row["upper"]] == pytest.approx([50.0, 102.0])
+    assert row["required_upper"] == pytest.approx(6.6667, abs=1e-4)
+    assert not row["passed"]
+    assert report.iloc[0][["row", "column"]].tolist() == ["x", "a"], "failures come first"
+
+
+def test_does_secondary_suppression_give_the_dominant_cell_its_protection():
+    held = secondary_suppression(DOMINANT, mask(DOMINANT, ("x", "a")), DOMINANT_LEVELS)
+    report = audit_suppression(DOMINANT, held, DOMINANT_LEVELS).set_index(["row", "column"])
+    assert report["passed"].all(), report
+    assert report.loc[("x", "a"), "upper"] >= 100 + 100 / 75 * 80 - 100 - 1e-9
+    # The cheapest rectangle that is large enough: x/b (12), z/a (30), z/b (20) = 62, which
+    # lets the cell move up by 12 and down by 20. The rectangles through y/a (2) are cheaper
+    # but leave the cell within 2 of its value; the one through x/c and z/c costs 95.
+    expected = mask(DOMINANT, ("x", "a"), ("x", "b"), ("z", "a"), ("z", "b"))
+    pd.testing.assert_frame_equal(held, expected)
+
+
+def test_does_the_audit_fail_a_sensitive_cell_that_is_published():
+    report = audit_suppression(DOMINANT, mask(DOMINANT), DOMINANT_LEVELS)
+    assert report[["row", "column", "lower", "upper", "passed"]].values.tolist() == [
+        ["x", "a", 100.0, 100.0, False]]
+
+
+def test_is_a_sensitive_cell_never_recomputable_exactly_even_with_no_protection_level():
+    # A cell exactly at k% is sensitive, but 100/k * x1 - T = 0: no interval is asked for.
+    # Held back alone in its row, it is still given away by subtraction: that fails.
+    levels = levels_for(DOMINANT, {("x", "a"): 0.0})
+    report = audit_suppression(DOMINANT, mask(DOMINANT, ("x", "a"), ("y", "a")), levels)
+    row = report.iloc[0]
+    assert (row["row"], row["column"]) == ("x", "a")
+    assert [row["lower"], row["upper"]] == pytest.approx([100.0, 100.0])
+    assert not row["passed"]
+
+
+def test_does_the_audit_catch_the_second_largest_importer_bounding_the_largest():
+    # x/a has two importers, 95 and 5 (p% rule, p = 10: protection 0.1 * 95 = 9.5). Held back
+    # with x/b (4) and y/a, y/b: the cell is at most 104, so the importer of 5 knows the other
+    # imports at most 99: within 4.2%.
+    table = with_totals(pd.DataFrame({"a": [100.0, 3], "b": [4.0, 60], "c": [50.0, 40]},
+                                     index=["x", "y"]))
+    levels = levels_for(table, {("x", "a"): 0.1 * 95})
+    held = mask(table, ("x", "a"), ("x", "b"), ("y", "a"), ("y", "b"))
+    row = audit_suppression(table, held, levels).iloc[0]
+    assert (row["row"], row["column"], row["upper"], row["passed"]) == ("x", "a", 103.0, False)
+    fixed = secondary_suppression(table, held, levels)
+    assert audit_suppression(table, fixed, levels)["passed"].all()
+
+
+def test_is_a_table_that_cannot_be_protected_refused_with_advice():
+    table = with_totals(pd.DataFrame({"a": [100.0]}, index=["x"]))
+    with pytest.raises(ValueError, match="coarser table"):
+        secondary_suppression(table, mask(table, ("x", "a")), levels_for(table, {("x", "a"): 5.0}))
+
+
+def test_does_the_audit_refuse_protection_levels_of_another_table():
+    other = levels_for(SINGLETONS, {("x", "a"): 4.0})
+    with pytest.raises(ValueError, match="disagree"):
+        audit_suppression(DOMINANT, mask(DOMINANT, ("x", "a")), other)
+
+
+def test_does_the_whole_chain_protect_a_table_built_from_declaration_lines():
+    lines = pd.concat([LINES, LINES.assign(chapter="30", value=LINES["value"] * 2)])
+    cells = cell_statistics(lines, by=["chapter", "mode"], contributor="importer", value="value")
+    levels = protection_levels(cells, min_contributors=3, n=1, k=75, p=10)
+    table = with_totals(cells["value"].unstack("mode"))
+    primary = levels["sensitive"].unstack("mode").reindex(
+        index=table.index, columns=table.columns, fill_value=False).astype(bool)
+    held = secondary_suppression(table, primary, levels)
+    report = audit_suppression(table, held, levels)
+    assert report["passed"].all() and report["sensitive"].sum() == levels["sensitive"].sum()
 
 
 @pytest.mark.parametrize(
@@ -193,42 +356,58 @@ def test_do_bad_tables_raise_clear_errors(table, held, message):
 def test_is_a_mask_of_numbers_refused():
     full = with_totals(TABLE)
     with pytest.raises(TypeError, match="True"):
-        secondary_suppression(full, mask(full, ("y", "a")).astype(int))
+        revealed_cells(full, mask(full, ("y", "a")).astype(int))
 
 
-# Microdata with quasi-identifiers office, chapter and month.
+# Microdata with quasi-identifiers office, chapter and month; every line a different importer.
 RECORDS = pd.DataFrame({
     "office": ["OF1", "OF1", "OF1", "OF2", "OF2", "OF3"],
     "chapter": ["85", "85", "85", "61", "61", "30"],
     "month": [1, 1, 1, 2, 2, 3],
+    "importer": ["I1", "I2", "I3", "I4", "I5", "I6"],
     "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
 })
 
 
 def test_is_k_the_size_of_the_smallest_group():
-    assert k_anonymity(RECORDS, ["office", "chapter", "month"]) == 1
-    assert k_anonymity(RECORDS.iloc[:5], ["office", "chapter"]) == 2
-    assert k_anonymity(RECORDS.iloc[:3], "office") == 3
+    assert k_anonymity(RECORDS, ["office", "chapter", "month"], entity="importer") == 1
+    assert k_anonymity(RECORDS.iloc[:5], ["office", "chapter"], entity="importer") == 2
+    assert k_anonymity(RECORDS.iloc[:3], "office", entity="importer") == 3
+
+
+def test_are_five_lines_of_one_importer_one_entity_not_five():
+    lines = pd.DataFrame({"office": ["OF1"] * 6, "importer": ["I1"] * 5 + ["I2"]})
+    assert k_anonymity(lines, "office", entity="importer") == 2
+    assert records_at_risk(lines, "office", k=3, entity="importer").all()
+    assert k_anonymity(lines, "office", entity=None) == 6, "None counts records, when asked"
+
+
+def test_is_the_entity_required_by_name():
+    with pytest.raises(TypeError, match="entity"):
+        k_anonymity(RECORDS, "office")
 
 
 def test_are_the_records_in_small_groups_flagged():
-    at_risk = records_at_risk(RECORDS, ["office", "chapter", "month"], k=3)
+    at_risk = records_at_risk(RECORDS, ["office", "chapter", "month"], k=3, entity="importer")
     assert at_risk.tolist() == [False, False, False, True, True, True]
 
 
 def test_does_a_missing_value_form_a_group_of_its_own():
     records = RECORDS.assign(month=[1, 1, np.nan, 2, 2, 3])
-    assert records_at_risk(records, ["office", "month"], k=2).tolist() == [
+    assert records_at_risk(records, ["office", "month"], k=2, entity="importer").tolist() == [
         False, False, True, False, False, True]
 
 
 @pytest.mark.parametrize(
     ("call", "error"),
     [
-        (lambda: k_anonymity(RECORDS, []), ValueError),
-        (lambda: k_anonymity(RECORDS, ["hs6"]), KeyError),
-        (lambda: k_anonymity(RECORDS.iloc[:0], ["office"]), ValueError),
-        (lambda: records_at_risk(RECORDS, ["office"], k=1), ValueError),
+        (lambda: k_anonymity(RECORDS, [], entity="importer"), ValueError),
+        (lambda: k_anonymity(RECORDS, ["hs6"], entity="importer"), KeyError),
+        (lambda: k_anonymity(RECORDS, ["office"], entity="importer_id"), KeyError),
+        (lambda: k_anonymity(RECORDS.iloc[:0], ["office"], entity="importer"), ValueError),
+        (lambda: k_anonymity(RECORDS.assign(importer=None), ["office"], entity="importer"),
+         ValueError),
+        (lambda: records_at_risk(RECORDS, ["office"], k=1, entity="importer"), ValueError),
     ],
 )
 def test_does_k_anonymity_refuse_bad_input(call, error):

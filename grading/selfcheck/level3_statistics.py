@@ -147,7 +147,10 @@ def lesson5_lines() -> pd.DataFrame:
     d = declarations().copy()
     chapter_section = nomenclature().loc[nomenclature()["level"] == "chapter"].set_index(
         "code")["section"]
-    d["section"] = d["hs6"].astype(str).str[:2].map(chapter_section)
+    sections = list(nomenclature().loc[nomenclature()["level"] == "section", "code"])
+    # Ordered as in the lesson (I to XXI): the greedy suppression breaks ties in table order.
+    d["section"] = pd.Categorical(d["hs6"].astype(str).str[:2].map(chapter_section),
+                                  categories=sections)
     top = d.groupby("origin_country", observed=True)["customs_value"].sum().nlargest(8).index
     d["origin"] = d["origin_country"].astype(str).where(d["origin_country"].isin(top), "other")
     d["chapter"] = d["hs6"].astype(str).str[:2]
@@ -159,6 +162,15 @@ def lesson5_lines() -> pd.DataFrame:
 def lesson5_cells() -> pd.DataFrame:
     return disclosure.cell_statistics(lesson5_lines(), by=["section", "origin"],
                                       contributor="importer_id", value="customs_value", top=2)
+
+
+def p20_held() -> int:
+    cells = lesson5_cells()
+    levels = disclosure.protection_levels(cells, min_contributors=3, n=1, k=75, p=20)
+    table = disclosure.with_totals(cells["value"].unstack("origin"))
+    held = levels["sensitive"].unstack("origin").reindex(index=table.index, columns=table.columns)
+    held = held.fillna(False).astype(bool)
+    return int(disclosure.secondary_suppression(table, held, levels).to_numpy().sum())
 
 
 # Lesson 6: privacy-preserving release.
@@ -195,7 +207,9 @@ RECIPES = {
         lesson5_cells(), min_contributors=10, n=1, k=75).mean(),
     "l3-5-dominance-2-85": lambda: disclosure.dominance_rule(lesson5_cells(), n=2, k=85).mean(),
     "l3-5-at-risk-chapter-origin-quarter": lambda: disclosure.records_at_risk(
-        lesson5_lines(), ["chapter", "origin_country", "quarter"], k=5).mean(),
+        lesson5_lines(), ["chapter", "origin_country", "quarter"], k=5,
+        entity="importer_id").mean(),
+    "l3-5-p20-held": p20_held,
     "l3-6-epsilon-20-rows": epsilon_20_rows,
     "l3-6-lines-kept-5": lines_kept,
     "l3-6-attacker-03": lambda: np.exp(0.3) / (1 + np.exp(0.3)),

@@ -7,6 +7,7 @@ A thin layer over importable functions; each command imports its stage lazily so
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,9 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configure_logging(verbose: bool) -> None:
+    """Diagnostics of the course's code on stderr: warnings, or everything with --verbose."""
+    logger = logging.getLogger("customs_course")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    configure_logging(getattr(args, "verbose", False))
     if getattr(args, "edition", None) is None and args.group == "datasets":
         args.edition = ["small", "medium"]
     if getattr(args, "format", None) is None and args.group == "datasets":

@@ -1,34 +1,39 @@
-"""Statistical disclosure control for open Customs statistics: suppression rules and k-anonymity.
+"""Statistical disclosure control for open Customs statistics: sensitivity rules, protection
+levels, secondary suppression checked by linear programming, and k-anonymity.
 
 A published table of trade by HS code, partner or mode must not reveal the business of one
-trader. These functions apply the usual rules to a table of **cells** (one row per cell, with the
-cell's total value, its number of contributors and the values of its largest contributors):
+trader. The methods follow the Handbook on Statistical Disclosure Control (Hundepool et al.,
+2012), chapter 4 on magnitude tables. They work on a table of **cells** (one row per cell, with
+the cell's total value, its number of contributors and the values of its largest contributors):
 
 - :func:`cell_statistics` builds that table from microdata (declaration lines);
-- :func:`threshold_rule`: a cell with fewer than ``min_contributors`` traders is sensitive;
-- :func:`dominance_rule`: the ``(n, k)`` rule; a cell where the ``n`` largest traders hold
-  ``k`` percent or more of the value is sensitive;
-- :func:`primary_suppression`: the cells that either rule holds back.
+- the sensitivity rules: :func:`threshold_rule` (minimum frequency: fewer than
+  ``min_contributors`` traders), :func:`dominance_rule` (the ``(n, k)`` rule: the ``n`` largest
+  hold ``k`` percent or more) and :func:`p_percent_rule` (the second largest trader could
+  estimate the largest to within ``p`` percent);
+- :func:`primary_suppression`: the cells that the rules hold back;
+- :func:`protection_levels`: for each sensitive cell, how far above and below its true value an
+  attacker's best bounds must stay, as the handbook derives it from each rule.
 
-A table that also publishes its totals can give a suppressed cell away by subtraction. On a
-two-way table *with* its row and column totals (see :func:`with_totals`):
+A table that also publishes its totals can give a suppressed cell away, exactly by subtraction
+or approximately by combining all its equations. On a two-way table *with* its row and column
+totals (see :func:`with_totals`):
 
-- :func:`revealed_cells` finds the suppressed cells that the published numbers pin down exactly;
-- :func:`secondary_suppression` holds back more cells until no row or column has a single
-  suppressed cell;
+- :func:`audit_suppression` computes, by linear programming, the interval in which each
+  suppressed cell must lie given everything published, and fails the cells whose interval is
+  narrower than their protection levels;
+- :func:`secondary_suppression` holds back complementary cells until that audit passes;
+- :func:`revealed_cells` is the quick check for cells recomputable exactly by subtraction;
 - :func:`information_loss` says how much of the table the suppression hides.
 
 And for microdata (a file of records, not a table), :func:`k_anonymity` and
-:func:`records_at_risk` check how many records share each combination of quasi-identifiers.
+:func:`records_at_risk` check how many *entities* (importers, not lines) share each combination
+of quasi-identifiers.
 
-Limits, stated once here and again where they apply: the secondary suppression is a simple
-greedy heuristic for one two-way table with its margins. It makes sure that no row or column
-total reveals a suppressed cell by subtraction, alone or in a chain, and that a complementary
-cell is not tiny next to the cell it protects. It does not compute how narrowly a determined
-attacker could bound each suppressed cell by linear programming over all rows and columns at
-once, it does not handle hierarchical or linked tables (a chapter table and a heading table
-published side by side), and it is not optimal: it may hold back more than needed. Statistical
-offices use dedicated software (for example tau-ARGUS or the R package sdcTable) for those.
+Limits, stated once here and again where they apply: one two-way table with its margins; no
+hierarchical or linked tables (a chapter table and a heading table published side by side); the
+suppression is a greedy heuristic, correct (its result passes the audit) but not optimal.
+Statistical offices use dedicated software for those: tau-ARGUS, or the R package sdcTable.
 """
 
 from __future__ import annotations
@@ -38,29 +43,30 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from customs_course.suppression import (
+    _columns_present,
+    audit_suppression,
+    information_loss,
+    revealed_cells,
+    secondary_suppression,
+    with_totals,
+)
+
 __all__ = [
     "cell_statistics",
     "threshold_rule",
     "dominance_rule",
+    "p_percent_rule",
     "primary_suppression",
+    "protection_levels",
     "with_totals",
     "revealed_cells",
+    "audit_suppression",
     "secondary_suppression",
     "information_loss",
     "k_anonymity",
     "records_at_risk",
 ]
-
-
-def _columns_present(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{what} should be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise KeyError(
-            f"{what} has no column {', '.join(map(repr, missing))}; "
-            f"its columns are: {', '.join(map(str, frame.columns))}"
-        )
 
 
 def _as_list(columns: str | Sequence[str], name: str) -> list[str]:
@@ -155,12 +161,25 @@ def threshold_rule(contributors: pd.Series, *, min_contributors: int = 3) -> pd.
     return (counts > 0) & (counts < min_contributors)
 
 
+def _check_n_k(n, k) -> None:
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n should be a whole number of 1 or more, got {n!r}")
+    if not 0 < k <= 100:
+        raise ValueError(f"k is a percentage: choose 0 < k <= 100, got {k!r}")
+
+
+def _check_p(p) -> None:
+    if isinstance(p, bool) or not 0 < p <= 100:
+        raise ValueError(f"p is a percentage: choose 0 < p <= 100, got {p!r}")
+
+
 def dominance_rule(cells: pd.DataFrame, *, n: int = 1, k: float = 75.0) -> pd.Series:
     """Return True for each cell where the ``n`` largest contributors hold ``k``% or more.
 
-    The ``(n, k)`` dominance rule: with ``n=1, k=75``, a cell where one importer brings 75% of
-    the value is sensitive, however many small importers share the rest, because the total is a
-    close estimate of that importer's business. ``(2, 85)`` is another common choice.
+    The ``(n, k)`` dominance rule (Hundepool et al. 2012, section 4.2): with ``n=1, k=75``, a
+    cell where one importer brings 75% of the value is sensitive, however many small importers
+    share the rest, because the total is a close estimate of that importer's business. A cell at
+    exactly ``k``% is sensitive. ``(2, 85)`` is another common choice.
 
     Parameters
     ----------
@@ -178,244 +197,183 @@ def dominance_rule(cells: pd.DataFrame, *, n: int = 1, k: float = 75.0) -> pd.Se
     ValueError
         If ``n`` is below 1 or ``k`` is not in (0, 100].
     """
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n should be a whole number of 1 or more, got {n!r}")
-    if not 0 < k <= 100:
-        raise ValueError(f"k is a percentage: choose 0 < k <= 100, got {k!r}")
+    _check_n_k(n, k)
     tops = [f"top_{i}" for i in range(1, n + 1)]
     _columns_present(cells, ["value", *tops], "cells")
     largest = cells[tops].sum(axis=1)
-    return (cells["value"] > 0) & (largest >= k / 100 * cells["value"])
+    # 100 * part >= k * whole, not part >= k / 100 * whole: k / 100 is rounded in binary.
+    return (cells["value"] > 0) & (100 * largest >= k * cells["value"])
+
+
+def p_percent_rule(cells: pd.DataFrame, *, p: float = 10.0) -> pd.Series:
+    """Return True for each cell where the second largest contributor could estimate the largest
+    to within ``p`` percent.
+
+    The p% rule (Hundepool et al. 2012, section 4.2): the second largest contributor knows its
+    own value ``x2`` and can estimate the largest, ``x1``, by ``total - x2``; that estimate is
+    too close when the rest of the cell, ``total - x1 - x2``, is less than ``p``% of ``x1``. A
+    cell exactly at ``p``% is safe. Unlike the dominance rule, it flags a cell shared by two
+    large importers, where each can subtract its own figure. A cell with one or two
+    contributors is always sensitive.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        From :func:`cell_statistics` with ``top=2`` or more: columns ``value``, ``top_1`` and
+        ``top_2``.
+    p : float, default=10.0
+        A percentage, greater than 0 and at most 100.
+    """
+    _check_p(p)
+    _columns_present(cells, ["value", "top_1", "top_2"], "cells")
+    rest = cells["value"] - cells["top_1"] - cells["top_2"]
+    return (cells["value"] > 0) & (100 * rest < p * cells["top_1"])
 
 
 def primary_suppression(
-    cells: pd.DataFrame, *, min_contributors: int = 3, n: int = 1, k: float = 75.0
+    cells: pd.DataFrame,
+    *,
+    min_contributors: int = 3,
+    n: int = 1,
+    k: float = 75.0,
+    p: float | None = None,
 ) -> pd.Series:
-    """Return True for each cell that the threshold rule or the ``(n, k)`` dominance rule holds.
+    """Return True for each cell that the threshold rule, the ``(n, k)`` dominance rule or, when
+    ``p`` is given, the p% rule holds back.
 
     ``cells`` comes from :func:`cell_statistics` (columns ``value``, ``contributors``,
-    ``top_1``...). The result is aligned with ``cells``.
+    ``top_1``...; ``top_2`` for the p% rule). The result is aligned with ``cells``.
     """
     _columns_present(cells, ["contributors"], "cells")
-    return threshold_rule(cells["contributors"], min_contributors=min_contributors) | (
-        dominance_rule(cells, n=n, k=k)
-    )
+    held = threshold_rule(cells["contributors"], min_contributors=min_contributors)
+    held = held | dominance_rule(cells, n=n, k=k)
+    if p is not None:
+        held = held | p_percent_rule(cells, p=p)
+    return held
 
 
-def with_totals(table: pd.DataFrame, *, total: str = "Total") -> pd.DataFrame:
-    """Return a two-way table of values with a row and a column of totals, labelled ``total``.
-
-    Empty cells (missing) count as 0 in the totals and stay missing in the table.
-    """
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table should be a pandas DataFrame, got {type(table).__name__}")
-    if total in table.index or total in table.columns:
-        raise ValueError(f"table already has a {total!r} row or column")
-    out = table.astype(float).copy()
-    out.index = out.index.astype(object)
-    out.columns = out.columns.astype(object)
-    out[total] = out.sum(axis=1)
-    out.loc[total] = out.sum(axis=0)
-    return out
-
-
-def _check_table(table: pd.DataFrame, suppressed: pd.DataFrame, total: str) -> None:
-    if not isinstance(table, pd.DataFrame) or not isinstance(suppressed, pd.DataFrame):
-        raise TypeError("table and suppressed should both be pandas DataFrames")
-    if total not in table.index or total not in table.columns:
-        raise ValueError(
-            f"table should have a {total!r} row and a {total!r} column (use with_totals): the "
-            "rules are about what the published totals give away"
-        )
-    if not (suppressed.index.equals(table.index) and suppressed.columns.equals(table.columns)):
-        raise ValueError("suppressed should have exactly the rows and columns of table")
-    if not all(pd.api.types.is_bool_dtype(dtype) for dtype in suppressed.dtypes):
-        raise TypeError("suppressed should hold True (held back) or False (published) only")
-    values = table.fillna(0.0).to_numpy(dtype=float)
-    rows = [i for i, label in enumerate(table.index) if label != total]
-    cols = [j for j, label in enumerate(table.columns) if label != total]
-    ti, tj = table.index.get_loc(total), table.columns.get_loc(total)
-    inner = values[np.ix_(rows, cols)]
-    scale = max(1.0, float(np.abs(values).max()))
-    if not (np.allclose(inner.sum(axis=1), values[rows, tj], rtol=1e-9, atol=1e-9 * scale)
-            and np.allclose(inner.sum(axis=0), values[ti, cols], rtol=1e-9, atol=1e-9 * scale)
-            and np.isclose(inner.sum(), values[ti, tj], rtol=1e-9, atol=1e-9 * scale)):
-        raise ValueError(
-            f"the cells do not add up to the {total!r} row and column: build the table with "
-            "with_totals, and suppress cells by a mask instead of changing their values"
-        )
-
-
-def _equations(table: pd.DataFrame) -> list[list[tuple]]:
-    """Each row and each column of the table, totals included, is one additive equation."""
-    rows = [[(r, c) for c in table.columns] for r in table.index]
-    cols = [[(r, c) for r in table.index] for c in table.columns]
-    return rows + cols
-
-
-def revealed_cells(
-    table: pd.DataFrame, suppressed: pd.DataFrame, *, total: str = "Total"
-) -> list[tuple]:
-    """Return the suppressed cells that the published cells and totals pin down exactly.
-
-    A row (or column) whose other cells and total are all published gives its only suppressed
-    cell by subtraction; once found, that cell can give away another one, and so on. The result
-    lists every cell recovered that way, as ``(row, column)`` labels, in the order found; an
-    empty list means that no suppressed cell can be recomputed exactly from one row or column at
-    a time.
-
-    This is a necessary check, not a sufficient one: an attacker who combines all rows and
-    columns at once (linear programming) can sometimes narrow a suppressed cell to a small
-    interval even when this function finds nothing.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Values with a ``total`` row and column (see :func:`with_totals`).
-    suppressed : pandas.DataFrame of bool
-        Same rows and columns: True where the value is held back (totals included).
-    """
-    _check_table(table, suppressed, total)
-    unknown = {(r, c) for r in table.index for c in table.columns if bool(suppressed.at[r, c])}
-    revealed: list[tuple] = []
-    changed = True
-    while changed:
-        changed = False
-        for equation in _equations(table):
-            hidden = [cell for cell in equation if cell in unknown]
-            if len(hidden) == 1:
-                unknown.discard(hidden[0])
-                revealed.append(hidden[0])
-                changed = True
-    return revealed
-
-
-def secondary_suppression(
-    table: pd.DataFrame,
-    primary: pd.DataFrame,
+def protection_levels(
+    cells: pd.DataFrame,
     *,
-    total: str = "Total",
-    protection: float = 0.1,
+    min_contributors: int = 3,
+    n: int = 1,
+    k: float = 75.0,
+    p: float | None = None,
+    frequency_range: float = 10.0,
 ) -> pd.DataFrame:
-    """Hold back more cells so that no row or column total gives a suppressed cell away.
+    """Return, for each cell, whether it is sensitive and how much protection it needs.
 
-    A simple greedy heuristic: while some row or column (totals included) has exactly one
-    suppressed cell, suppress one more cell of it, a *complementary* cell, chosen among its
-    published cells with a positive value:
+    A suppressed cell is protected when an attacker's best bounds on it, computed from the
+    published table, stay at least the *upper protection level* above its true value and the
+    *lower protection level* below it. Each rule gives its own level (Hundepool et al. 2012,
+    section 4.3), for a cell of total ``T`` with largest contributions ``x1 >= x2 >= ...``:
 
-    1. cells inside the table before totals (a total is suppressed only when the row or column
-       has no other candidate, as when its only non-empty cell is sensitive);
-    2. among those, the smallest cell whose value is at least ``protection`` times the value of
-       the cell to protect, so that the sum of the two does not pin that cell down within a
-       narrow margin; if none is large enough, the largest candidate.
+    - p% rule: ``p/100 * x1 - (T - x1 - x2)``: the second largest contributor, subtracting its
+      own value from the attacker's upper bound, must not get within ``p``% of ``x1``;
+    - (n, k) dominance rule: ``100/k * (x1 + ... + xn) - T``: the upper bound must allow a total
+      in which the ``n`` largest would hold less than ``k``%;
+    - threshold (minimum frequency) rule: ``frequency_range`` percent of ``T``, a safety range
+      as tau-ARGUS uses for this rule.
 
-    Empty and zero cells are never chosen: they are often known to be empty (no trade of those
-    goods by that mode), so hiding them protects nothing.
-
-    Limits: see the module's docstring. The result passes :func:`revealed_cells`, but the
-    heuristic does not bound what linear programming over the whole table can infer, does not
-    handle hierarchical or linked tables, and may suppress more than an optimal method.
+    A cell that several rules flag gets the largest of their levels. The lower level is set
+    equal to the upper one (as tau-ARGUS does by default), and at most the cell's value (a
+    bound below 0 is impossible anyway). Cells that no rule flags need no protection (0).
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Values with a ``total`` row and column (see :func:`with_totals`).
-    primary : pandas.DataFrame of bool
-        Same rows and columns; True for the cells that the primary rules hold back.
-    total : str, default="Total"
-    protection : float, default=0.1
-        Smallest complementary value as a share of the value it protects, from 0 to 1.
+    cells : pandas.DataFrame
+        From :func:`cell_statistics`, with ``top=max(n, 2)`` when ``p`` is given.
+    min_contributors, n, k, p
+        The rules, as in :func:`primary_suppression`; ``p=None`` leaves the p% rule out.
+    frequency_range : float, default=10.0
+        The protection of a cell that only the threshold rule flags, in percent of its value.
 
     Returns
     -------
-    pandas.DataFrame of bool
-        The primary cells and the complementary cells: everything to hold back.
-
-    Raises
-    ------
-    ValueError
-        If the totals do not add up, the masks do not match, ``protection`` is out of range,
-        or a row or column cannot be protected (only the grand total is left to suppress).
+    pandas.DataFrame
+        Indexed like ``cells``, with columns ``value``, ``contributors``, ``sensitive`` (bool),
+        ``rules`` (the rules that flag the cell, such as ``"threshold, p%"``), ``lower`` and
+        ``upper`` (the protection levels, in the unit of ``value``). Pass it to
+        :func:`audit_suppression` and :func:`secondary_suppression`.
     """
-    _check_table(table, primary, total)
-    if not 0 <= protection <= 1:
-        raise ValueError(f"protection is a share: choose 0 <= protection <= 1, got {protection}")
-    values = table.fillna(0.0)
-    suppressed = primary.copy()
-    grand = (total, total)
-    changed = True
-    while changed:
-        changed = False
-        for equation in _equations(table):
-            hidden = [cell for cell in equation if suppressed.at[cell]]
-            if len(hidden) != 1:
-                continue
-            target = values.at[hidden[0]]
-            candidates = [cell for cell in equation
-                          if not suppressed.at[cell] and values.at[cell] > 0 and cell != grand]
-            inner = [cell for cell in candidates if total not in cell]
-            pool = inner or candidates
-            if not pool:
-                raise ValueError(
-                    f"cannot protect cell {hidden[0]}: its row or column has no other non-empty "
-                    "cell to suppress; publish a coarser table"
-                )
-            pool = sorted(pool, key=lambda cell: values.at[cell])
-            large_enough = [cell for cell in pool if values.at[cell] >= protection * target]
-            chosen = large_enough[0] if large_enough else pool[-1]
-            suppressed.at[chosen] = True
-            changed = True
-    return suppressed
+    if isinstance(frequency_range, bool) or not 0 <= frequency_range <= 100:
+        raise ValueError(f"frequency_range is a percentage from 0 to 100, got {frequency_range!r}")
+    _columns_present(cells, ["value", "contributors"], "cells")
+    value = cells["value"]
+    levels, flags = {}, {}
+    flags["threshold"] = threshold_rule(cells["contributors"], min_contributors=min_contributors)
+    levels["threshold"] = frequency_range / 100 * value
+    flags["dominance"] = dominance_rule(cells, n=n, k=k)
+    levels["dominance"] = 100 / k * cells[[f"top_{i}" for i in range(1, n + 1)]].sum(axis=1) - value
+    if p is not None:
+        flags["p%"] = p_percent_rule(cells, p=p)
+        rest = value - cells["top_1"] - cells["top_2"]
+        levels["p%"] = p / 100 * cells["top_1"] - rest
+    flagged = pd.DataFrame(flags)
+    level = pd.DataFrame(levels).where(flagged, 0.0).clip(lower=0.0).max(axis=1)
+    rules = [", ".join(name for name, hit in zip(flagged.columns, row, strict=True) if hit)
+             for row in flagged.to_numpy()]
+    return pd.DataFrame({
+        "value": value.astype(float),
+        "contributors": cells["contributors"],
+        "sensitive": flagged.any(axis=1),
+        "rules": pd.Series(rules, index=cells.index, dtype=object),
+        "lower": np.minimum(level, value).astype(float),
+        "upper": level.astype(float),
+    }, index=cells.index)
 
 
-def information_loss(
-    table: pd.DataFrame, suppressed: pd.DataFrame, *, total: str = "Total"
+def _class_sizes(
+    microdata: pd.DataFrame, quasi_identifiers, entity: str | None
 ) -> pd.Series:
-    """Return the share of the non-empty inner cells held back, and the share of their value.
-
-    Totals are left out of both shares. The result has the entries ``cells`` and ``value``.
-    """
-    _check_table(table, suppressed, total)
-    inner = table.drop(index=total, columns=total).fillna(0.0)
-    held = suppressed.drop(index=total, columns=total)
-    non_empty = inner > 0
-    n_cells = int(non_empty.to_numpy().sum())
-    if n_cells == 0:
-        raise ValueError("the table has no non-empty cell")
-    return pd.Series({
-        "cells": float((held & non_empty).to_numpy().sum()) / n_cells,
-        "value": float(inner.where(held, 0.0).to_numpy().sum()) / float(inner.to_numpy().sum()),
-    })
-
-
-def _class_sizes(microdata: pd.DataFrame, quasi_identifiers) -> pd.Series:
+    """For each record, how many entities share its quasi-identifiers."""
     columns = _as_list(quasi_identifiers, "quasi_identifiers")
-    _columns_present(microdata, columns, "microdata")
+    _columns_present(microdata, [*columns, *([entity] if entity is not None else [])],
+                     "microdata")
     if len(microdata) == 0:
         raise ValueError("microdata has no rows")
     # Missing values form a class of their own (dropna=False): a blank is also a value.
-    return microdata.groupby(columns, observed=True, dropna=False)[columns[0]].transform("size")
+    groups = microdata.groupby(columns, observed=True, dropna=False)
+    if entity is None:
+        return groups[columns[0]].transform("size")
+    if microdata[entity].isna().any():
+        raise ValueError(f"{entity!r} has missing values: every record needs its entity")
+    return groups[entity].transform("nunique")
 
 
-def k_anonymity(microdata: pd.DataFrame, quasi_identifiers: str | Sequence[str]) -> int:
-    """Return k: the size of the smallest group of records sharing their quasi-identifiers.
+def k_anonymity(
+    microdata: pd.DataFrame, quasi_identifiers: str | Sequence[str], *, entity: str | None
+) -> int:
+    """Return k: the fewest entities that share a combination of quasi-identifiers.
 
     A file is k-anonymous when every combination of quasi-identifier values (for example
-    office, HS code, origin and month) that occurs is shared by at least k records, so no
-    record can be singled out by those columns. k = 1 means some record is unique.
+    office, HS code, origin and month) that occurs is shared by at least k *entities*, so no
+    entity can be singled out by those columns. k = 1 means some entity is alone in its group.
+
+    Parameters
+    ----------
+    microdata : pandas.DataFrame
+    quasi_identifiers : str or list of str
+    entity : str or None
+        The column that identifies whom the file must protect, such as ``"importer_id"``
+        (kept for the check, even when it is not released): five lines of one importer are one
+        importer, not five. ``None`` only when each record is a different entity.
     """
-    sizes = _class_sizes(microdata, quasi_identifiers)
-    return int(sizes.min())
+    return int(_class_sizes(microdata, quasi_identifiers, entity).min())
 
 
 def records_at_risk(
-    microdata: pd.DataFrame, quasi_identifiers: str | Sequence[str], *, k: int
+    microdata: pd.DataFrame,
+    quasi_identifiers: str | Sequence[str],
+    *,
+    k: int,
+    entity: str | None,
 ) -> pd.Series:
-    """Return True for each record whose quasi-identifier combination has fewer than k records.
+    """Return True for each record whose quasi-identifier combination has fewer than k entities.
 
-    Aligned with ``microdata``. Generalise the quasi-identifiers (HS6 to chapter, date to
-    quarter) or drop these records before release.
+    Aligned with ``microdata``; ``entity`` as in :func:`k_anonymity`. Generalise the
+    quasi-identifiers (HS6 to chapter, date to quarter) or drop these records before release.
     """
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 2:
         raise ValueError(f"k should be a whole number of 2 or more, got {k!r}")
-    return _class_sizes(microdata, quasi_identifiers) < k
+    return _class_sizes(microdata, quasi_identifiers, entity) < k

@@ -218,3 +218,93 @@ ATTACKS = [
     Attack("garbage", "hands in random bytes", file="garbage", statuses=("corrupt",),
            reason="not a notebook"),
 ]
+
+
+# --- Issue 14: given data names are watched, poisoned files are the student's alone ----------
+# The set-up cell now also binds ``checks``, a DataFrame the test of top_precision reads: the
+# grader fingerprints it after the set-up cell and after every answer and test cell.
+SETUP += (
+    "\nimport pandas as pd\n"
+    "checks = pd.DataFrame({'truth': [1, 0, 1, 0], 'score': [0.9, 0.1, 0.8, 0.2]})"
+)
+TEST_TOP = TEST_TOP.replace(
+    "### BEGIN HIDDEN TESTS",
+    "assert top_precision(checks['truth'].tolist(), checks['score'].tolist()) == 1.0\n"
+    "### BEGIN HIDDEN TESTS",
+)
+REBIND_DATA = (
+    "import pandas as pd\n"
+    "checks = pd.DataFrame({'truth': [0, 0, 0, 0], 'score': [0.9, 0.1, 0.8, 0.2]})\n" + WRONG_TOP
+)
+MUTATE_DATA = "checks.loc[:, 'truth'] = 0\n" + WRONG_TOP
+MUTATE_DATA_LATER = """
+def top_precision(truth, scores):
+    checks.loc[:, 'truth'] = 0  # during the test, where no answer cell's probe can see it
+    return 0.0
+"""
+
+#: file kind -> the bytes handed in (``Attack.file``; see ``damaged`` in test_adversarial.py)
+POISONED_FILES = {
+    "deeply_nested": b'{"nbformat": 4, "cells": ' + b"[" * 200_000 + b"]" * 200_000 + b"}",
+    "huge_integer": b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {"x": '
+    + b"9" * 5000 + b'}, "cells": []}',
+    "nan": b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {"x": NaN}, "cells": []}',
+    "source_of_numbers": b'{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": '
+    b'[{"cell_type": "code", "source": [1, 2], "metadata": {}, "outputs": [], '
+    b'"execution_count": null}]}',
+}
+
+ATTACKS += [
+    Attack("rebind_data", "rebinds the given DataFrame the tests read", top=REBIND_DATA,
+           statuses=("tampered",), reason="`checks`, the given data the tests use, was rebound"),
+    Attack("mutate_data", "changes the given DataFrame in place", top=MUTATE_DATA,
+           statuses=("tampered",), reason="`checks`, the given data the tests use, was changed"),
+    Attack("mutate_data_later", "changes the given DataFrame while the test runs",
+           top=MUTATE_DATA_LATER, statuses=("tampered",), reason="after cell test_top"),
+    Attack("deeply_nested", "hands in 400 KB of nested JSON brackets", file="deeply_nested",
+           statuses=("corrupt",), reason="nested too deeply"),
+    Attack("huge_integer", "hands in a 5,000-digit integer", file="huge_integer",
+           statuses=("corrupt",), reason="exceeds the limit"),
+    Attack("nan", "hands in NaN, which JSON does not allow", file="nan", statuses=("corrupt",),
+           reason="NaN is not allowed"),
+    Attack("source_of_numbers", "hands in a cell whose source is a list of numbers",
+           file="source_of_numbers", statuses=("corrupt",), reason="schema"),
+]
+
+# --- Attacks on the browsers that show the graded notebook, and on the feedback (issue 14) ----
+#: what each browser payload would do: a title and a call to the Jupyter API
+BROWSER_PAYLOAD = "document.title='pwned';fetch('/api/contents?pwned')"
+SCRIPT_OUTPUT = f"""
+from IPython.display import HTML, SVG, Javascript, Markdown, display
+display(HTML('''<script>{BROWSER_PAYLOAD}</script><img src=x onerror="{BROWSER_PAYLOAD}">'''))
+display(Javascript('''{BROWSER_PAYLOAD}'''))
+display(SVG('''<svg xmlns="http://www.w3.org/2000/svg" onload="{BROWSER_PAYLOAD}"><g/></svg>'''))
+display(Markdown('''[click](javascript:{BROWSER_PAYLOAD})'''))
+""" + WRONG_RATE
+#: a markdown cell the student adds (``file="markdown_html"``)
+MARKDOWN_HTML = (
+    f"My notes <script>{BROWSER_PAYLOAD}</script> <img src=x onerror=\"{BROWSER_PAYLOAD}\">\n\n"
+    f"<iframe srcdoc=\"<script>{BROWSER_PAYLOAD}</script>\"></iframe> "
+    f"[click](javascript:{BROWSER_PAYLOAD})"
+)
+LEAK_ENCODED = """
+import base64, codecs
+seen = []
+def hit_rate(hits, controls):
+    seen.append(get_ipython().user_ns["In"][-1])
+    print("leaked64:", base64.b64encode(seen[-1].encode()).decode())
+    return 0.5
+"""
+LEAK_ENCODED_LATER = """
+print("leaked64:", base64.b64encode(seen[0].encode()).decode())
+print("leaked13:", codecs.encode(seen[0], "rot13").replace("\\n", "|"))
+""" + WRONG_TOP
+
+ATTACKS += [
+    Attack("script_output", "displays <script>, onerror, Javascript, SVG onload, javascript:",
+           SCRIPT_OUTPUT, tags=("browser",)),
+    Attack("markdown_html", "adds a markdown cell with raw HTML and a javascript: link",
+           file="markdown_html", tags=("browser",)),
+    Attack("leak_encoded", "prints the hidden test in base64 and rot13, during and after it",
+           LEAK_ENCODED, LEAK_ENCODED_LATER),
+]

@@ -11,6 +11,8 @@ the scores are hashed before and after.
 
 from __future__ import annotations
 
+import base64
+import codecs
 import copy
 import hashlib
 import json
@@ -22,6 +24,7 @@ import sys
 import threading
 import time
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -29,6 +32,7 @@ import nbformat
 import pytest
 from attacks import (
     ATTACKS,
+    MARKDOWN_HTML,
     RIGHT_RATE,
     RIGHT_TOP,
     SECRET,
@@ -53,7 +57,7 @@ pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 LIMITS = """c = get_config()  # noqa: F821
 c.Sandbox.memory_mb = 1536
 c.Sandbox.cpu_seconds = 10
-c.Sandbox.wall_seconds = 90
+c.Sandbox.wall_seconds = 150
 c.Sandbox.processes = 64
 c.Sandbox.output_mb = 2
 c.Sandbox.disk_mb = 64
@@ -92,6 +96,8 @@ def damaged(release, attack, templates: dict) -> bytes:
     if attack.file == "garbage":
         return random.Random(7).randbytes(4096)
     notebook = copy.deepcopy(release)
+    if attack.file == "markdown_html":
+        notebook.cells.append(new_markdown_cell(MARKDOWN_HTML))
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
         answer = {"rate": attack.rate, "top": attack.top}.get(meta.get("grade_id"))
@@ -229,7 +235,7 @@ def attacked(tmp_path_factory):
     start = time.monotonic()
     try:
         report = autograde(
-            "guarded", course_root=course, workers=2, timeout=30, progress=False,
+            "guarded", course_root=course, workers=2, timeout=60, progress=False,
             sandbox="bwrap",
         )
     finally:
@@ -329,7 +335,7 @@ def test_does_no_feedback_page_show_a_hidden_test(attacked):
     for page in attacked.pages:  # ...but the feedback removes it
         assert SECRET not in page.read_text(), page
     leak_page = next(p for p in attacked.pages if "leak_hidden" in p.parts)
-    assert "it quoted a hidden test" in leak_page.read_text()
+    assert "output not shown (produced after hidden tests ran)" in leak_page.read_text()
 
 
 def test_does_no_process_of_the_sandboxes_outlive_the_grading(attacked):
@@ -371,3 +377,107 @@ def test_are_path_traversal_ids_and_file_names_refused_or_made_safe(tmp_path, ro
     assert not Path("/tmp/absolute_s1.ipynb").exists()
     stored = [p for p in course.rglob("*.ipynb") if "solutions" not in p.parts]
     assert stored and all(p.resolve().is_relative_to(course / "grading") for p in stored)
+
+
+# --- Issue 14: poisoned files (appended) -------------------------------------------------------
+from attacks import POISONED_FILES  # noqa: E402 (kept with the code that uses it)
+
+_damaged_without_poison = damaged
+
+
+def damaged(release, attack, templates: dict) -> bytes:  # noqa: F811 (extends the one above)
+    """The submission of ``attack``; a poisoned file of attacks.POISONED_FILES as it is."""
+    if attack.file in POISONED_FILES:
+        return POISONED_FILES[attack.file]
+    return _damaged_without_poison(release, attack, templates)
+
+
+def test_is_the_given_data_unchanged_for_the_honest_and_no_other_student_stopped(attacked):
+    """The poisoned files and the data attacks are recorded, and everyone else was graded."""
+    assert set(attacked.outcomes) == {a.student for a in ATTACKS}
+    for student in ("rebind_data", "mutate_data", "mutate_data_later"):
+        assert "`checks`" in attacked.outcomes[student].reason
+
+
+def _page_of(run, student: str) -> str:
+    return next(p for p in run.pages if student in p.parts).read_text()
+
+
+class ActiveParts(HTMLParser):
+    """The parts of a page that would run a payload: scripts, handlers, javascript: links."""
+
+    def __init__(self, marker: str) -> None:
+        super().__init__()
+        self.marker, self.found, self.in_script = marker, [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.in_script = tag == "script"
+        if tag in ("iframe", "svg", "object", "embed"):
+            self.found.append(tag)
+        for name, value in attrs:
+            value = (value or "").strip().lower()
+            if value.startswith("javascript:") or (name.startswith("on") or name == "srcdoc") \
+                    and self.marker in value:
+                self.found.append(f"{tag} {name}={value[:60]}")
+
+    def handle_endtag(self, tag):
+        self.in_script = self.in_script and tag != "script"
+
+    def handle_data(self, data):
+        if self.in_script and self.marker in data:
+            self.found.append(f"script {data[:60]}")
+
+
+def _active_in_page(html: str) -> list[str]:
+    parser = ActiveParts("pwned")
+    parser.feed(html)
+    return parser.found
+
+
+def _active_in_notebook(path: Path) -> list[str]:
+    """What nbconvert would write into a page active: rich outputs, markdown and raw cells."""
+    from nbconvert.filters.markdown import markdown2html
+
+    notebook = nbformat.read(path, as_version=4)
+    found = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            found += _active_in_page(markdown2html(cell.source) + cell.source)
+        for output in cell.get("outputs", []):
+            for kind, value in output.get("data", {}).items():
+                text = "".join(value) if isinstance(value, list) else str(value)
+                if kind == "text/html":
+                    found += _active_in_page(text)
+                elif kind == "text/markdown":
+                    found += _active_in_page(markdown2html(text))
+                elif kind not in ("text/plain", "image/png", "image/jpeg", "application/json"):
+                    found.append(kind)
+    return found
+
+
+@pytest.mark.parametrize("student", ["script_output", "markdown_html"])
+def test_is_nothing_active_left_in_the_autograded_notebook_or_the_feedback(attacked, student):
+    """Formgrader renders the autograded notebook; the student opens the feedback page."""
+    submitted = attacked.course.submission_dir(student, "guarded") / "guarded.ipynb"
+    autograded = attacked.course.autograded_dir(student, "guarded") / "guarded.ipynb"
+    assert "pwned" in submitted.read_text()  # the attack was handed in...
+    assert "pwned" in autograded.read_text()  # ...and ran (its code is in the notebook)...
+    assert _active_in_notebook(autograded) == []  # ...but nothing of it can run in a page
+    assert _active_in_page(_page_of(attacked, student)) == []
+
+
+def test_does_the_page_check_see_an_active_payload():
+    assert _active_in_page('<img src=x onerror="document.title=\'pwned\'">')
+    assert _active_in_page("<script>fetch('/api/contents?pwned')</script>")
+    assert not _active_in_page("<pre>&lt;script&gt;pwned&lt;/script&gt;</pre>")
+
+
+def test_does_an_encoded_hidden_test_reach_no_feedback_page(attacked):
+    printed = autograded_text(attacked, "leak_encoded")
+    leaked = [line.split(": ", 1)[1] for line in printed.splitlines() if line.startswith("leak")]
+    decoded = [base64.b64decode(leaked[0]).decode(), codecs.decode(leaked[-1], "rot13")]
+    assert len(leaked) == 3  # during the test, then after it in base64 and rot13
+    assert all(SECRET in text for text in decoded)  # the kernel did leak it, in two encodings
+    page = _page_of(attacked, "leak_encoded")
+    assert not [text for text in leaked if text[:40] in page]
+    assert "output not shown (produced after hidden tests ran)" in page

@@ -29,13 +29,14 @@ same files twice gives the same scores and statuses, so a regrade is idempotent.
 
 from __future__ import annotations
 
+import logging
 import os
-import re
 import shutil
-import sys
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from customs_course.grading.checks import check_submission, inspect_autograded
@@ -54,6 +55,8 @@ from customs_course.grading.roster import roster_of
 from customs_course.grading.sandbox import Sandbox, SandboxError, SandboxLimits
 from customs_course.grading.status import NOT_GRADABLE, Finding, Status
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class AutogradeReport:
@@ -71,19 +74,19 @@ class AutogradeReport:
         return Counter(outcome.status.value for outcome in self.outcomes)
 
 
-#: ``SomeError: message`` or ``package.module.SomeException: message``, as a traceback ends
-EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Died)\b:? ")
-
-
 def effective_timeout(course: GradingCourse, timeout: float | None) -> float | None:
-    """Return the per-cell timeout that nbgrader will use: ``timeout`` or the configured one."""
+    """Return the per-cell timeout that nbgrader will use: ``timeout`` or the configured one.
+
+    The configured one is read as traitlets reads it for the grading step, so that
+    ``c.ExecutePreprocessor.timeout``, ``c.Execute.timeout`` and ``c.SandboxedExecute.timeout``
+    weigh as they do in nbgrader (the most specific wins; nbgrader's default is 30 s).
+    """
     if timeout is not None:
         return float(timeout)
-    for section in ("Execute", "ExecutePreprocessor"):
-        value = course.config.get(section, {}).get("timeout")
-        if value is not None:
-            return float(value)
-    return 30.0  # nbgrader's own default
+    from customs_course.grading.sandboxed_execute import SandboxedExecute
+
+    configured = SandboxedExecute(config=course.config).timeout
+    return None if configured is None else float(configured)
 
 
 def choose_sandbox(course: GradingCourse, requested: str | None) -> Sandbox:
@@ -103,44 +106,44 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _exception_message(log: str, name: str) -> str:
-    """The message of the last ``name: message`` line of a traceback."""
-    lines = [line.strip() for line in log.splitlines() if name in line]
-    return lines[-1].split(f"{name}: ", 1)[-1][:400] if lines else name
+#: the status of a failed grading, by the kind of failure the worker returned (its exception's
+#: class name); any other kind is a ``grading_error``
+FAILURE_STATUS = {
+    "TamperingDetected": Status.TAMPERED,
+    "ResourceLimitExceeded": Status.RESOURCE_LIMIT,
+    "DeadKernelError": Status.KERNEL_CRASH,
+    "SandboxDied": Status.KERNEL_CRASH,
+    "CellTimeoutError": Status.TIMEOUT,
+    "UnresponsiveKernelError": Status.TIMEOUT,
+}
 
 
-def _classify_failure(log: str) -> Finding:
-    if "TamperingDetected" in log:
-        return Finding(
-            Status.TAMPERED,
-            "the notebook changed how it is graded: "
-            f"{_exception_message(log, 'TamperingDetected')}; not graded, every question "
-            "scores 0: check it by hand",
-        )
-    if "ResourceLimitExceeded" in log:
-        return Finding(
-            Status.RESOURCE_LIMIT,
-            f"stopped by the sandbox: {_exception_message(log, 'ResourceLimitExceeded')}; not "
-            "graded, every question scores 0",
-        )
-    if any(sign in log for sign in ("DeadKernelError", "Kernel died", "SandboxDied")):
-        return Finding(
-            Status.KERNEL_CRASH,
-            "the Python kernel died while running the notebook (a crash, os._exit or out of "
-            "memory): not graded, every question scores 0",
-        )
-    if "CellTimeoutError" in log or "UnresponsiveKernelError" in log:
-        return Finding(
-            Status.TIMEOUT,
-            "a cell ran past the per-cell timeout and the kernel could not be interrupted: "
-            "not graded, every question scores 0",
-        )
-    lines = [line.strip() for line in log.splitlines() if line.strip()]
-    errors = [
-        line for line in lines if EXCEPTION_LINE.match(line) and "NbGraderException" not in line
-    ]
-    last = (errors or lines or ["no log"])[-1][:300]
-    return Finding(Status.GRADING_ERROR, f"nbgrader could not grade it: {last}")
+def classify_failure(failure: dict | None) -> Finding:
+    """The finding of a failed grading, from the worker's structured ``failure``.
+
+    ``failure`` is ``{"kind": exception class name, "stage": where, "message": ...}`` (see
+    :func:`customs_course.grading.worker.grade_student`); no log text is searched.
+    """
+    failure = failure if isinstance(failure, dict) else {}
+    kind, message = str(failure.get("kind", "")), str(failure.get("message", ""))[:400]
+    status = FAILURE_STATUS.get(kind, Status.GRADING_ERROR)
+    if status is Status.TAMPERED:
+        reason = (f"the notebook changed how it is graded: {message}; not graded, every "
+                  "question scores 0: check it by hand")
+    elif status is Status.RESOURCE_LIMIT:
+        reason = f"stopped by the sandbox: {message}; not graded, every question scores 0"
+    elif status is Status.KERNEL_CRASH:
+        reason = ("the Python kernel died while running the notebook (a crash, os._exit or out "
+                  "of memory): not graded, every question scores 0")
+    elif status is Status.TIMEOUT:
+        reason = ("a cell ran past the per-cell timeout and the kernel could not be "
+                  "interrupted: not graded, every question scores 0")
+    elif failure.get("stage") == "nbgrader":
+        reason = f"nbgrader could not grade it: {message or 'no message'}"
+    else:
+        reason = (f"grading failed ({failure.get('stage') or 'unknown stage'}): "
+                  f"{kind or 'no failure reported'}: {message or 'no message'}")
+    return Finding(status, reason)
 
 
 def _merge(gradebook, assignment: str, student: str, result: dict) -> None:
@@ -148,7 +151,13 @@ def _merge(gradebook, assignment: str, student: str, result: dict) -> None:
 
     Like nbgrader's ``SaveAutoGrades``: a manual score is kept, and flags the grade for review.
     """
-    gradebook.update_or_create_submission(assignment, student)
+    lateness = result.get("lateness", {})
+    stamp = lateness.get("timestamp")  # as nbgrader autograde: a time only when it has one
+    when = {"timestamp": datetime.fromisoformat(stamp)} if stamp else {}
+    gradebook.update_or_create_submission(assignment, student, **when)
+    for notebook, penalty in lateness.get("late_penalties", {}).items():
+        found = gradebook.find_submission_notebook(notebook, assignment, student)
+        found.late_submission_penalty = penalty
     for notebook, cells in result["grades"].items():
         for grade_id, auto_score in cells.items():
             grade = gradebook.find_grade(grade_id, notebook, assignment, student)
@@ -174,13 +183,32 @@ def _finish(course, layout, outcome: Outcome, result: dict | None, gradebook=Non
                 if path.exists():
                     outcome.findings += inspect_autograded(path, notebook, timeout=outcome.timeout)
         else:
-            outcome.findings.append(_classify_failure(result["log"]))
+            outcome.findings.append(classify_failure(result.get("failure")))
             logs.mkdir(parents=True, exist_ok=True)
             (logs / f"{outcome.student}.log").write_text(result["log"], encoding="utf-8")
     if not outcome.status.has_scores:
         shutil.rmtree(course.autograded_dir(outcome.student, assignment), ignore_errors=True)
     save_outcome(course, assignment, outcome)
     return outcome
+
+
+def _contained(course, assignment: str, student: str, stage: str, exc: Exception) -> Finding:
+    """A ``grading_error`` for an exception met while ``stage`` one student's submission.
+
+    The traceback goes to the student's log; the run goes on with the other students.
+    """
+    logs = course.results(assignment) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    trace = "".join(traceback.format_exception(exc))
+    (logs / f"{student}.log").write_text(f"{stage} {student}'s submission:\n{trace}", "utf-8")
+    message = (str(exc).strip().splitlines() or [""])[0][:200]
+    return Finding(
+        Status.GRADING_ERROR,
+        f"{stage} {student}'s submission failed ({type(exc).__name__}: {message}); the other "
+        f"students were graded. Rerun autograde (grading errors are retried); if it fails again, "
+        f"read grading/results/{assignment}/logs/{student}.log and grade "
+        f"grading/submitted/{student}/{assignment}/ by hand",
+    )
 
 
 def _is_current(previous: Outcome | None, sha: str, layout: AssignmentLayout, timeout) -> bool:
@@ -223,8 +251,8 @@ def autograde(
         Draw a progress bar on stderr.
     sandbox : {"auto", "bwrap", "off"}, optional
         Where student code runs (:mod:`~customs_course.grading.sandbox`); default: the
-        course's ``c.Sandbox.mode``, else ``auto`` (bubblewrap when it works here, else no
-        sandbox, with a warning on stderr and in the report).
+        course's ``c.Sandbox.mode``, else ``auto`` (bubblewrap; without a working bubblewrap
+        it refuses to grade). ``off`` grades without isolation, logging a warning.
 
     Returns
     -------
@@ -252,24 +280,43 @@ def autograde(
                              warning=chosen.warning)
     candidates = []
     for student in students or roster:
-        files = submitted_files(course, assignment, student, layout)
+        try:
+            files = submitted_files(course, assignment, student, layout)
+        except OSError as exc:  # unreadable: that student's grading error, not the run's
+            candidates.append((student, None, "", exc))
+            continue
         sha = files_sha256(files)
         previous = load_outcome(course, assignment, student)
         if not force and _is_current(previous, sha, layout, timeout):
             report.skipped.append(student)
         else:
-            candidates.append((student, files, sha))
+            candidates.append((student, files, sha, None))
     if not candidates:
         report.seconds = time.monotonic() - begin
         return report
     if chosen.warning:
-        print(chosen.warning, file=sys.stderr)
+        log.warning(chosen.warning)
+    log.info(
+        "grading %d of %d students with %d workers, sandbox %s, per-cell timeout %s s, time "
+        "budget %g s per submission", len(candidates), len(students or roster),
+        min(workers, len(candidates)), chosen.mode, timeout, chosen.limits.budget(timeout),
+    )
     bar = ProgressBar(len(candidates), enabled=progress)
     pending: dict[str, Outcome] = {}
 
     def on_result(student: str, result: dict | None, outcome: Outcome | None = None) -> None:
-        outcome = _finish(course, layout, outcome or pending[student], result, gradebook)
+        outcome = outcome or pending[student]
+        try:
+            outcome = _finish(course, layout, outcome, result, gradebook)
+        except Exception as exc:  # one student's scores or files: never the whole run
+            gradebook.db.rollback()
+            outcome.findings.append(
+                _contained(course, assignment, student, "recording the grades of", exc)
+            )
+            outcome = _finish(course, layout, outcome, None)
         report.outcomes.append(outcome)
+        log.debug("%s: %s in %.2f s%s", student, outcome.status, outcome.seconds,
+                  f" ({result['failure']})" if result and result.get("failure") else "")
         bar.advance(
             f"{student}: {outcome.status}",
             flagged=outcome.status is not Status.GRADED,
@@ -285,10 +332,15 @@ def autograde(
             ) as pool,
         ):
             # the workers start up meanwhile: check every submission first
-            for student, files, sha in candidates:
-                findings = check_submission(files, list(layout.notebooks))
+            for student, files, sha, error in candidates:
+                try:
+                    if error is not None:
+                        raise error
+                    findings = check_submission(files, list(layout.notebooks))
+                except Exception as exc:  # a bug meeting one student's bytes stops no one else
+                    findings = [_contained(course, assignment, student, "reading", exc)]
                 outcome = Outcome(student, findings, sha, layout.fingerprint, timeout)
-                if outcome.status in NOT_GRADABLE:
+                if outcome.status in NOT_GRADABLE or outcome.status is Status.GRADING_ERROR:
                     on_result(student, None, outcome)
                 else:
                     pending[student] = outcome

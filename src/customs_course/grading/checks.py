@@ -23,11 +23,13 @@ to stderr (nbgrader counts any stderr output, a warning for instance, as a failu
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import nbformat
 
 from customs_course.grading.layout import NotebookLayout, cell_role
+from customs_course.grading.results import Oversized
 from customs_course.grading.status import Finding, Status
 
 #: nbgrader's error name for a cell interrupted by the per-cell timeout.
@@ -39,33 +41,95 @@ def _corrupt(reason: str) -> list[Finding]:
     return [Finding(Status.CORRUPT, reason)]
 
 
+NEW_DOWNLOAD = "ask the student for a new download (File > Download) of their notebook"
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
+
+
+def _short(value) -> str:
+    """``value`` for a message: short, and never the repr of a huge integer (which raises)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**9:
+        return str(value)
+    return repr(value)[:20] if isinstance(value, str | float | bool | None) else "of another kind"
+
+
 def read_notebook(data: bytes):
-    """Parse a submission; return ``(notebook, [])`` or ``(None, [corrupt finding])``."""
+    """Parse a submission; return ``(notebook, [])`` or ``(None, [corrupt finding])``.
+
+    Never raises: deep nesting (``RecursionError``), integers too long to convert, ``NaN``,
+    a broken schema or any other surprise in the student's bytes is a ``corrupt`` finding.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None, _corrupt("not a notebook: the file is not text (binary or damaged)")
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         return None, _corrupt(
             f"not a notebook: the file is not JSON ({exc.msg}, line {exc.lineno}); it is "
-            "damaged or another kind of file: ask for a new download (File > Download)"
+            f"damaged or another kind of file: {NEW_DOWNLOAD}"
         )
+    except RecursionError:
+        return None, _corrupt(
+            f"not a notebook: its JSON is nested too deeply to be read; {NEW_DOWNLOAD}"
+        )
+    except ValueError as exc:  # NaN or Infinity, an integer too long to convert
+        return None, _corrupt(f"not a notebook: {_first_line(exc)}; {NEW_DOWNLOAD}")
     if not isinstance(raw, dict) or "nbformat" not in raw:
         return None, _corrupt("not a notebook: JSON without the nbformat field")
-    if raw.get("nbformat") != 4:
+    if raw.get("nbformat") != 4 or isinstance(raw.get("nbformat"), bool):
         return None, _corrupt(
-            f"wrong nbformat {raw.get('nbformat')!r}: only nbformat 4 notebooks (Jupyter 4 or "
-            "newer) can be graded; ask the student to re-save it in JupyterLab"
+            f"wrong nbformat {_short(raw.get('nbformat'))}: only nbformat 4 notebooks "
+            "(Jupyter 4 or newer) can be graded; ask the student to re-save it in JupyterLab"
         )
     try:
         notebook = nbformat.reads(text, as_version=4)
         nbformat.validate(notebook)
     except Exception as exc:  # nbformat raises several types for a broken schema
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return None, _corrupt(f"invalid notebook (nbformat schema): {first}")
+        return None, _corrupt(f"invalid notebook (nbformat schema): {_first_line(exc)}")
+    problem = _nbgrader_type_problem(notebook)
+    if problem:
+        return None, _corrupt(
+            f"damaged nbgrader metadata: {problem}; ask the student to paste their answers "
+            "into a fresh copy of the assignment's notebook"
+        )
     return notebook, []
+
+
+#: nbgrader metadata fields and the types nbgrader reads them as
+NBGRADER_TYPES = {"grade_id": (str,), "grade": (bool,), "solution": (bool,), "locked": (bool,),
+                  "task": (bool,), "points": (int, float, str)}
+
+
+def _nbgrader_type_problem(notebook) -> str | None:
+    """Why a cell's nbgrader metadata cannot be read, or None (types only; the values are
+    checked by nbgrader's own validator, :func:`_metadata_problem`)."""
+    for number, cell in enumerate(notebook.cells, start=1):
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is None:
+            continue
+        if not isinstance(meta, dict):
+            return f"cell number {number}: its nbgrader metadata is not a mapping"
+        for key, types in NBGRADER_TYPES.items():
+            value = meta.get(key)
+            if value is not None and not isinstance(value, types):
+                return f"cell number {number}: {key} is a {type(value).__name__}"
+        if meta.get("points") is not None:
+            try:
+                points = float(meta["points"])
+            except (TypeError, ValueError, OverflowError):
+                points = float("nan")
+            if not math.isfinite(points) or isinstance(meta["points"], bool):
+                return f"cell number {number}: points {_short(meta['points'])} is not a number"
+    return None
 
 
 def _metadata_problem(notebook) -> str | None:
@@ -161,9 +225,13 @@ def check_notebook(data: bytes, expected: NotebookLayout) -> list[Finding]:
 
 
 def check_submission(
-    files: dict[str, bytes | None], layouts: list[NotebookLayout]
+    files: dict[str, bytes | Oversized | None], layouts: list[NotebookLayout]
 ) -> list[Finding]:
-    """Return the findings for a student's files (notebook name -> bytes, None when absent)."""
+    """Return the findings for a student's files (notebook name -> bytes, None when absent).
+
+    A file past the size limit (:class:`~customs_course.grading.results.Oversized`) is
+    ``corrupt`` and never parsed.
+    """
     if all(files.get(nb.name) is None for nb in layouts):
         return [Finding(Status.MISSING, "no submission collected")]
     findings: list[Finding] = []
@@ -173,6 +241,9 @@ def check_submission(
             findings.append(
                 Finding(Status.CELLS_CHANGED, f"{layout.name}.ipynb not handed in: it scores 0")
             )
+            continue
+        if isinstance(data, Oversized):
+            findings += _corrupt(f"{layout.name}.ipynb is too large to grade: {data.describe()}")
             continue
         findings += check_notebook(data, layout)
     return findings

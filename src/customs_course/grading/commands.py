@@ -23,7 +23,10 @@ def _import_roster(args: argparse.Namespace) -> int:
 def _collect(args: argparse.Namespace) -> int:
     from customs_course.grading.intake import collect_submissions
 
-    report = collect_submissions(args.assignment, args.source, course_root=args.course_root)
+    caps = {k: v for k, v in vars(args).items() if k.startswith("max_") and v is not None}
+    report = collect_submissions(
+        args.assignment, args.source, course_root=args.course_root, caps=caps
+    )
     print("\n".join(report.lines()))
     return 0
 
@@ -93,6 +96,19 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def positive_seconds(text: str) -> float:
+    """argparse type: a number of seconds above 0 (fractions allowed)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above 0 (for example 20 or 0.5)"
+        )
+    return seconds
+
+
 def add_grade_group(groups) -> None:
     """Add the ``grade`` group to the CLI's subparsers ``groups``."""
     common = argparse.ArgumentParser(add_help=False)
@@ -101,6 +117,10 @@ def add_grade_group(groups) -> None:
         type=Path,
         default=None,
         help="folder holding solutions/ and grading/ (default: this checkout)",
+    )
+    common.add_argument(
+        "--verbose", "-v", action="store_true",
+        help="log what the grader does (workers, sandboxes, each student's time) on stderr",
     )
     grade = groups.add_parser(
         "grade", help="grade submissions (nbgrader): roster, collect, autograde, feedback, export"
@@ -116,6 +136,13 @@ def add_grade_group(groups) -> None:
     )
     collect.add_argument("assignment", help="assignment id, e.g. level2_first_look")
     collect.add_argument("source", type=Path, help="folder or .zip as the LMS or inbox gave it")
+    for cap, what in (("entry", "each file"), ("student", "each student"), ("total", "the run")):
+        collect.add_argument(
+            f"--max-{cap}-mb",
+            type=float,
+            default=None,
+            help=f"size cap of {what}, MB (default: c.Collect.max_{cap}_mb, see grading/README.md)",
+        )
     collect.set_defaults(func=_collect)
 
     auto = cmds.add_parser(
@@ -124,7 +151,9 @@ def add_grade_group(groups) -> None:
     auto.add_argument("assignment")
     auto.add_argument("--workers", type=int, default=None, help="parallel workers (default: cores)")
     auto.add_argument(
-        "--timeout", type=float, default=None, help="per-cell timeout in seconds (default: 120)"
+        "--timeout", type=positive_seconds, default=None,
+        help="per-cell timeout in seconds, fractions allowed (default: the nbgrader "
+        "configuration's ExecutePreprocessor.timeout, 120 in this course)",
     )
     auto.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     auto.add_argument("--student", action="append", help="grade only this student (repeatable)")
@@ -133,9 +162,9 @@ def add_grade_group(groups) -> None:
         "--sandbox",
         choices=("auto", "bwrap", "off"),
         default=None,
-        help="where student code runs: bwrap (bubblewrap; refuse to grade without it), off "
-        "(no isolation, resource limits only) or auto (bwrap when it works here, else off "
-        "with a warning; the default, or c.Sandbox.mode of the nbgrader configuration)",
+        help="where student code runs: auto or bwrap (bubblewrap; without a working "
+        "bubblewrap grading is refused; auto is the default, or c.Sandbox.mode of the nbgrader "
+        "configuration) or off (NO isolation, resource limits only: only when asked for)",
     )
     auto.set_defaults(func=_autograde)
 

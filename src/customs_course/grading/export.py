@@ -4,9 +4,10 @@
 
 ``grades.csv``
     one row per student on the roster, sorted by id: ``student_id``, ``first_name``,
-    ``last_name``, ``email``, one column per question (its ``grade_id``), ``total``,
-    ``max_score``, ``status``, ``reason`` and ``manual_pending`` (questions still to grade by
-    hand, whose cell is empty until a grader scores them in formgrader).
+    ``last_name``, ``email``, one column per question (its ``grade_id``; ``<notebook>:<grade_id>``
+    when the assignment has several notebooks), ``total``, ``max_score``, ``status``, ``reason``
+    and ``manual_pending`` (answers and tasks still to grade by hand, whose cell is empty until
+    a grader scores them in formgrader).
 ``summary.txt`` and ``questions.csv``
     students per status, the score distribution and, per question, the pass rate (full points)
     and mean score among the submissions nbgrader graded.
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from customs_course.grading.course import GradingCourse, GradingError
-from customs_course.grading.layout import load_layout
+from customs_course.grading.layout import BY_HAND, load_layout
 from customs_course.grading.results import files_sha256, load_outcome, submitted_files
 from customs_course.grading.roster import roster_of
 from customs_course.grading.status import SEVERITY, Status
@@ -84,7 +85,7 @@ def grade_rows(course: GradingCourse, assignment: str) -> tuple[list[str], list[
                         )
                     except MissingEntry:
                         score = None
-                    if score is None and cell.role == "manual":
+                    if score is None and cell.role in BY_HAND:
                         pending.append(column)
                     elif score is None:
                         score = 0.0  # a deleted test cell was never run

@@ -12,7 +12,16 @@ Accepted shapes (``ASSIGNMENT`` is the assignment id, ``ID`` a student id from t
 ``s01_x.ipynb`` and ``x-s01.ipynb`` but not in ``s012.ipynb``; the longest matching id wins, and
 a name holding two different ids is refused. When the assignment has several notebooks, the
 notebook's name must appear in the file's name too. Hidden files, ``__MACOSX/`` and
-``.ipynb_checkpoints/`` are skipped; other files are listed as ignored.
+``.ipynb_checkpoints/`` are skipped; other files are listed as ignored. The upload is read by
+:mod:`customs_course.grading.unpack`: links and special files are refused, sizes are capped,
+every name is printed with its control characters escaped.
+
+nbgrader's ``timestamp.txt`` (written by its exchange beside the notebooks of a submission) is
+kept: the one in the folder of a student's newest notebook is checked with nbgrader's own parser
+and copied to ``grading/submitted/<student>/<assignment>/timestamp.txt``, where ``nbgrader
+autograde`` reads it and records how late the submission is. A submission without one has no
+submission time (nbgrader then computes no lateness); a timestamp nbgrader cannot read is
+refused with the reason.
 
 Nothing is ever overwritten or lost: each collected file is archived byte for byte in
 ``grading/intake/<assignment>/originals/<student>/`` (read-only, named by UTC time and sha256;
@@ -24,12 +33,11 @@ changed file replaces the current one there, the report says so, and both stay i
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
+import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -37,21 +45,16 @@ from pathlib import Path, PurePosixPath
 from customs_course.grading.course import GradingCourse, GradingError
 from customs_course.grading.layout import prepare_assignment
 from customs_course.grading.roster import roster_of
+from customs_course.grading.unpack import (
+    TIMESTAMP_FILE,
+    Candidate,
+    Collect,
+    Refused,
+    printable,
+    unpack,
+)
 
-SKIPPED_PARTS = ("__MACOSX", ".ipynb_checkpoints")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A file found in the collected folder or zip."""
-
-    label: str
-    data: bytes
-    mtime: float
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+TIMESTAMP_MAX_BYTES = 1024
 
 
 @dataclass
@@ -64,80 +67,42 @@ class CollectReport:
     unchanged: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str, list[str]]] = field(default_factory=list)
     unmatched: list[tuple[str, str]] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     without_submission: list[str] = field(default_factory=list)
+    timestamps: dict[str, datetime] = field(default_factory=dict)
+    timestamps_removed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """Return the report as lines of text."""
+        """Return the report as lines of text, every file name with its controls escaped."""
+        p = printable
         out = [
             f"{self.assignment}: {len(self.new)} new, {len(self.changed)} changed, "
             f"{len(self.unchanged)} unchanged submission(s)"
         ]
         out += [
-            f"  changed: {s} now uses {label} (the previous file is kept in the archive)"
+            f"  changed: {s} now uses {p(label)} (the previous file is kept in the archive)"
             for s, label in self.changed
         ]
         out += [
-            f"  several files for {s}: using {used}, also archived: {', '.join(others)}"
+            f"  several files for {s}: using {p(used)}, also archived: {', '.join(map(p, others))}"
             for s, used, others in self.duplicates
         ]
-        out += [f"  not collected: {label}: {why}" for label, why in self.unmatched]
-        out += [f"  ignored (not a notebook): {label}" for label in self.ignored]
+        if self.timestamps:
+            out.append(
+                f"  nbgrader's timestamp.txt kept for {len(self.timestamps)} student(s): "
+                "autograde records their submission time and lateness"
+            )
+        out += [
+            f"  timestamp.txt of {s} removed: the new file came without one"
+            for s in self.timestamps_removed
+        ]
+        out += [f"  refused: {p(label)}: {why}" for label, why in self.refused]
+        out += [f"  not collected: {p(label)}: {why}" for label, why in self.unmatched]
+        out += [f"  ignored (not a notebook): {p(label)}" for label in self.ignored]
         if self.without_submission:
             out.append(f"  no submission yet: {', '.join(self.without_submission)}")
         return out
-
-
-def _skipped(parts: tuple[str, ...]) -> bool:
-    return any(p.startswith(".") or p in SKIPPED_PARTS for p in parts)
-
-
-def _from_zip(data: bytes, prefix: str, depth: int) -> tuple[list[Candidate], list[str]]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise GradingError(f"{prefix or 'the file'} is not a valid zip file: {exc}") from exc
-    found: list[Candidate] = []
-    ignored: list[str] = []
-    with archive:
-        for info in archive.infolist():
-            parts = PurePosixPath(info.filename).parts
-            if info.is_dir() or not parts or _skipped(parts):
-                continue
-            label = f"{prefix}{'/'.join(parts)}"
-            mtime = datetime(*info.date_time).timestamp()
-            found_here, ignored_here = _classify(label, archive.read(info), mtime, depth)
-            found += found_here
-            ignored += ignored_here
-    return found, ignored
-
-
-def _classify(label: str, data: bytes, mtime: float, depth: int):
-    suffix = PurePosixPath(label).suffix.lower()
-    if suffix == ".ipynb":
-        return [Candidate(label, data, mtime)], []
-    if suffix == ".zip" and depth < 1:
-        return _from_zip(data, f"{label}/", depth + 1)
-    return [], [label]
-
-
-def find_candidates(source: Path | str) -> tuple[list[Candidate], list[str]]:
-    """Return the notebooks in a folder or zip (and nested zips), and the other files' labels."""
-    source = Path(source)
-    if source.is_file():
-        return _from_zip(source.read_bytes(), "", 0)
-    if not source.is_dir():
-        raise GradingError(f"No folder or zip file {source}: pass the downloaded submissions.")
-    found: list[Candidate] = []
-    ignored: list[str] = []
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if path.is_dir() or _skipped(relative.parts):
-            continue
-        more, skipped = _classify(relative.as_posix(), path.read_bytes(), path.stat().st_mtime, 0)
-        found += more
-        ignored += skipped
-    return found, ignored
 
 
 def match_student(label: str, student_ids: list[str]) -> tuple[str | None, str]:
@@ -169,19 +134,66 @@ def match_notebook(label: str, notebooks: list[str]) -> str | None:
     return max(named, key=len) if named else None
 
 
+def is_timestamp(label: str) -> bool:
+    return PurePosixPath(label).name == TIMESTAMP_FILE
+
+
+def folder_of(label: str) -> str:
+    return str(PurePosixPath(label).parent)
+
+
+def read_timestamp(item: Candidate, student: str) -> datetime:
+    """Parse nbgrader's ``timestamp.txt`` as nbgrader does (UTC); refuse what it cannot read."""
+    from nbgrader.utils import parse_utc
+
+    consequence = (
+        f"not kept, so {student}'s submission has no submission time and cannot be found late; "
+        "correct it (nbgrader writes e.g. 2026-03-01 17:00:00.000000 UTC) and collect again"
+    )
+    if item.size > TIMESTAMP_MAX_BYTES:
+        raise Refused(f"{item.size} bytes, too long for a timestamp: {consequence}")
+    raw = item.path.read_bytes()
+    try:
+        text = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        shown = printable(repr(raw[:40]))
+        raise Refused(f"not plain ASCII text ({shown}): {consequence}") from None
+    if not text:
+        raise Refused(f"empty: {consequence}")
+    try:
+        return parse_utc(text)
+    except (ValueError, OverflowError, TypeError):
+        raise Refused(
+            f"not a time nbgrader can read ({printable(text[:60])!r}): {consequence}"
+        ) from None
+
+
 def _safe_name(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", PurePosixPath(label).name)[-100:]
 
 
-def _write_read_only(path: Path, data: bytes) -> None:
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_read_only(path: Path, source: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    os.close(fd)
+    shutil.copyfile(source, tmp)
     os.chmod(tmp, 0o444)
     if path.exists():  # Windows refuses to replace a read-only file
         os.chmod(path, 0o644)
     os.replace(tmp, path)
+
+
+def _remove(path: Path) -> None:
+    os.chmod(path, 0o644)
+    path.unlink()
 
 
 def archive(course: GradingCourse, assignment: str, student: str, item: Candidate) -> Path:
@@ -192,12 +204,16 @@ def archive(course: GradingCourse, assignment: str, student: str, item: Candidat
         return existing[0]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"{stamp}_{item.sha256[:12]}_{_safe_name(item.label)}"
-    _write_read_only(path, item.data)
+    _write_read_only(path, item.path)
     return path
 
 
 def collect_submissions(
-    assignment: str, source: Path | str, *, course_root: Path | None = None
+    assignment: str,
+    source: Path | str,
+    *,
+    course_root: Path | None = None,
+    caps: dict[str, float] | None = None,
 ) -> CollectReport:
     """Collect the submissions of ``assignment`` from a folder or a zip file.
 
@@ -209,11 +225,15 @@ def collect_submissions(
         The downloaded folder or zip (see the module docstring for the accepted names).
     course_root : Path, optional
         Course root (default: this checkout).
+    caps : dict, optional
+        Size caps that override ``c.Collect`` of the course's nbgrader configuration, such as
+        ``{"max_entry_mb": 5}`` (see :class:`~customs_course.grading.unpack.Collect`).
 
     Returns
     -------
     CollectReport
-        New, changed and unchanged submissions, files that matched no student, and so on.
+        New, changed and unchanged submissions, refused files and why, files that matched no
+        student, and so on.
 
     Raises
     ------
@@ -225,51 +245,109 @@ def collect_submissions(
     if not student_ids:
         raise GradingError("The gradebook has no student: import the roster first (import-roster).")
     layout = prepare_assignment(course, assignment)
-    candidates, ignored = find_candidates(source)
-    report = CollectReport(assignment, ignored=ignored)
+    source = Path(source)
+    if not source.exists():
+        raise GradingError(
+            f"No folder or zip file {printable(str(source))}: pass the downloaded submissions."
+        )
+    limits = Collect(config=course.config, **(caps or {}))
+    intake = course.intake(assignment)
+    intake.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=intake, prefix=".spool-") as spool:
+        try:
+            found = unpack(
+                source,
+                Path(spool),
+                limits=limits,
+                owner=lambda label: match_student(label, student_ids)[0],
+            )
+        except Refused as why:
+            raise GradingError(f"{printable(str(source))}: {why}") from None
+        report = CollectReport(assignment, ignored=found.ignored, refused=found.refused)
+        log = [{"file": label, "refused": why} for label, why in found.refused]
+        _file(course, layout, found.candidates, student_ids, report, log)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    manifest = intake / "manifest.jsonl"
+    with manifest.open("a", encoding="utf-8") as handle:
+        for record in log:
+            record = {"time": now, "source": str(source), **record}
+            record["file"], record["source"] = printable(record["file"]), printable(str(source))
+            handle.write(json.dumps(record, sort_keys=True) + "\n")
+    return report
+
+
+def _file(course, layout, candidates, student_ids, report: CollectReport, log: list) -> None:
+    """Archive every candidate, then make each student's newest files their submission."""
+    assignment = layout.assignment
     notebooks = [nb.name for nb in layout.notebooks]
     chosen: dict[tuple[str, str], list[Candidate]] = {}
-    log = []
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    stamps: dict[tuple[str, str], tuple[Candidate, datetime]] = {}
     for item in candidates:
         student, why = match_student(item.label, student_ids)
-        notebook = match_notebook(item.label, notebooks) if student else None
-        if student and notebook is None:
-            why = f"its name names none of the notebooks {', '.join(notebooks)}"
-        if not (student and notebook):
+        notebook = None
+        if student and not is_timestamp(item.label):
+            notebook = match_notebook(item.label, notebooks)
+            if notebook is None:
+                why = f"its name names none of the notebooks {', '.join(notebooks)}"
+        if not student or (notebook is None and not is_timestamp(item.label)):
             report.unmatched.append((item.label, why))
-            log.append({"time": now, "file": item.label, "sha256": item.sha256, "action": why})
+            log.append({"file": item.label, "sha256": item.sha256, "action": why})
             continue
-        kept = archive(course, assignment, student, item)
-        chosen.setdefault((student, notebook), []).append(item)
-        log.append(
-            {
-                "time": now,
-                "file": item.label,
-                "sha256": item.sha256,
-                "student": student,
-                "notebook": notebook,
-                "archived": kept.name,
-            }
-        )
+        record = {"file": item.label, "sha256": item.sha256, "student": student}
+        record["archived"] = archive(course, assignment, student, item).name
+        if notebook is not None:
+            chosen.setdefault((student, notebook), []).append(item)
+            log.append({**record, "notebook": notebook})
+            continue
+        try:
+            when = read_timestamp(item, student)
+        except Refused as refusal:
+            report.refused.append((item.label, str(refusal)))
+            log.append({**record, "refused": str(refusal)})
+            continue
+        stamps[(student, folder_of(item.label))] = (item, when)
+        log.append({**record, "timestamp": when.isoformat()})
+
+    def submitted_at(item: Candidate, student: str) -> float:
+        stamp = stamps.get((student, folder_of(item.label)))
+        return stamp[1].replace(tzinfo=UTC).timestamp() if stamp else item.mtime
+
+    newest_of: dict[str, list[Candidate]] = {}
     for (student, notebook), items in sorted(chosen.items()):
-        items.sort(key=lambda c: (c.mtime, c.label))
+        items.sort(key=lambda c, s=student: (submitted_at(c, s), c.label))
         newest = items[-1]
+        newest_of.setdefault(student, []).append(newest)
         if len(items) > 1:
             report.duplicates.append((student, newest.label, [c.label for c in items[:-1]]))
         current = course.submission_dir(student, assignment) / f"{notebook}.ipynb"
-        if current.exists() and current.read_bytes() == newest.data:
+        if current.exists() and _sha256(current) == newest.sha256:
             report.unchanged.append((student, newest.label))
             continue
         (report.changed if current.exists() else report.new).append((student, newest.label))
-        _write_read_only(current, newest.data)
-    submitted = {s for (s, _) in chosen} | {
+        _write_read_only(current, newest.path)
+    for student, newest in newest_of.items():
+        _keep_timestamp(course, assignment, student, newest, stamps, report)
+    submitted = set(newest_of) | {
         s for s in student_ids if course.submission_dir(s, assignment).is_dir()
     }
     report.without_submission = [s for s in student_ids if s not in submitted]
-    manifest = course.intake(assignment) / "manifest.jsonl"
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    with manifest.open("a", encoding="utf-8") as handle:
-        for record in log:
-            handle.write(json.dumps({"source": str(source), **record}, sort_keys=True) + "\n")
-    return report
+
+
+def _keep_timestamp(course, assignment, student, newest, stamps, report) -> None:
+    """Copy the timestamp.txt beside the student's newest notebooks (the latest, if several)."""
+    found = [
+        stamps[(student, folder_of(c.label))]
+        for c in newest
+        if (student, folder_of(c.label)) in stamps
+    ]
+    target = course.submission_dir(student, assignment) / TIMESTAMP_FILE
+    if found:
+        item, when = max(found, key=lambda pair: pair[1])
+        report.timestamps[student] = when
+        if not (target.exists() and _sha256(target) == item.sha256):
+            _write_read_only(target, item.path)
+        return
+    changed = {s for s, _ in report.new + report.changed}
+    if student in changed and target.exists():  # it was the time of a file now replaced
+        _remove(target)
+        report.timestamps_removed.append(student)

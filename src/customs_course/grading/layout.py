@@ -5,7 +5,11 @@ nbgrader grades a submission against the assignment recorded in its gradebook. B
 a temporary release folder so that the committed ``exercises/`` is never touched while grading)
 and keeps the cells of the generated student version in ``grading/results/<id>/layout.json``:
 the checks of :mod:`customs_course.grading.checks` compare each submission with it. Both are
-redone only when a source notebook in ``solutions/<id>/`` changes (its sha256 fingerprint).
+redone only when a source notebook or another file of ``solutions/<id>/`` (data, a helper
+module) changes (its sha256 fingerprint); the students graded against the old files are then
+regraded. An assignment may have several notebooks; the cells with points are autograded tests,
+answers graded by hand and task cells (``task: true``, graded by hand), as nbgrader counts them
+in the maximum score.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ import nbformat
 from customs_course.grading.course import GradingCourse, GradingError, write_json_atomic
 
 LAYOUT_VERSION = 1
+#: roles of the cells that carry points (nbgrader's grade cells and task cells)
+GRADED_ROLES = ("test", "manual", "task")
+#: roles graded by hand in formgrader: empty in the export until a grader scores them
+BY_HAND = ("manual", "task")
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,8 @@ class NotebookLayout:
     cells: tuple[CellSpec, ...]
 
     def graded(self) -> list[CellSpec]:
-        return [cell for cell in self.cells if cell.role in ("test", "manual")]
+        """The cells with points: tests, answers graded by hand and tasks (graded by hand)."""
+        return [cell for cell in self.cells if cell.role in GRADED_ROLES]
 
 
 @dataclass(frozen=True)
@@ -130,10 +139,13 @@ def source_notebooks(course: GradingCourse, assignment: str) -> list[Path]:
     return notebooks
 
 
-def fingerprint(paths: list[Path]) -> str:
+def fingerprint(paths: list[Path], others: dict[str, Path] | None = None) -> str:
+    """One sha256 of the source notebooks and of the assignment's other files (data...)."""
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, path in sorted((others or {}).items()):
+        digest.update(b"file\0" + name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -178,8 +190,10 @@ def prepare_assignment(course: GradingCourse, assignment: str) -> AssignmentLayo
     GradingError
         If the assignment does not exist or nbgrader cannot generate it.
     """
+    from customs_course.grading.assignment_files import instructor_files
+
     sources = source_notebooks(course, assignment)
-    stamp = fingerprint(sources)
+    stamp = fingerprint(sources, instructor_files(course, assignment))
     cached = course.results(assignment) / "layout.json"
     if cached.exists():
         data = json.loads(cached.read_text(encoding="utf-8"))

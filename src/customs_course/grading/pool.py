@@ -11,6 +11,7 @@ grading is retried.
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import sqlite3
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from customs_course.grading.course import GradingCourse
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 if sys.platform == "win32":
     _ISOLATE = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
@@ -114,6 +116,7 @@ class WorkerPool:
 
     def _start(self) -> _Worker:
         self.started += 1
+        log.debug("starting grading worker %d (sandbox %s)", self.started, self.sandbox)
         return _Worker(self.args, self.started, self.answers)
 
     def __exit__(self, *exc) -> None:
@@ -164,6 +167,8 @@ class WorkerPool:
                 else:  # the worker process died (killed, out of memory)
                     worker.stop()
                     attempts[worker.student] += 1
+                    log.info("the worker grading %s died (attempt %d of %d)", worker.student,
+                             attempts[worker.student], MAX_ATTEMPTS)
                     if attempts[worker.student] < MAX_ATTEMPTS:
                         pending.appendleft(worker.student)
                     else:
@@ -171,8 +176,13 @@ class WorkerPool:
                             worker.student,
                             {
                                 "success": False,
-                                "log": f"GradingWorkerDied: the grading process died "
-                                f"{MAX_ATTEMPTS} times on this submission",
+                                "log": "",
+                                "failure": {
+                                    "kind": "GradingWorkerDied",
+                                    "stage": "worker",
+                                    "message": f"the grading process died {MAX_ATTEMPTS} "
+                                    "times on this submission",
+                                },
                             },
                         )
                 dispatch()

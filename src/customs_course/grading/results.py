@@ -6,6 +6,10 @@ against. It is written atomically right after the student's scores reach the gra
 interrupted run loses at most the students being graded at that moment, and the next run skips
 every student whose entry still matches the current submission (see
 :func:`customs_course.grading.autograde.autograde`).
+
+A submitted file is read whole only up to :func:`max_submission_bytes` (``c.Submission.max_mb``
+in ``grading/nbgrader_config.py``, default 50 MB); a larger one is hashed in chunks and never
+held in memory (:class:`Oversized`), and checking calls it ``corrupt``.
 """
 
 from __future__ import annotations
@@ -15,9 +19,66 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from customs_course.grading.course import GradingCourse, write_json_atomic
+from customs_course.grading.course import GradingCourse, GradingError, write_json_atomic
 from customs_course.grading.layout import AssignmentLayout
 from customs_course.grading.status import SEVERITY, Finding, Status, most_severe
+
+#: the largest notebook file read into memory, unless ``c.Submission.max_mb`` says otherwise
+DEFAULT_MAX_MB = 50
+
+
+@dataclass(frozen=True)
+class Oversized:
+    """A submitted file past the size limit: its size and sha256, never its content."""
+
+    size: int
+    limit: int
+    sha256: str
+
+    def describe(self) -> str:
+        return (
+            f"the file is {self.size / 2**20:.1f} MB, more than the {self.limit / 2**20:g} MB "
+            "a submission may have (c.Submission.max_mb in grading/nbgrader_config.py); ask "
+            "the student to clear the outputs (Edit > Clear Outputs of All Cells), save and "
+            "hand it in again"
+        )
+
+
+def max_submission_bytes(course: GradingCourse) -> int:
+    """The size limit of a submitted notebook, from ``c.Submission.max_mb`` (default 50)."""
+    value = course.config.get("Submission", {}).get("max_mb", DEFAULT_MAX_MB)
+    try:
+        megabytes = float(value)
+    except (TypeError, ValueError):
+        raise GradingError(
+            f"c.Submission.max_mb = {value!r} in grading/nbgrader_config.py is not a number "
+            "of megabytes"
+        ) from None
+    if not megabytes > 0:
+        raise GradingError("c.Submission.max_mb in grading/nbgrader_config.py must be above 0")
+    return int(megabytes * 2**20)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(2**20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_submitted(path: Path, limit: int) -> bytes | Oversized | None:
+    """The bytes of ``path``, :class:`Oversized` past ``limit`` bytes, None when absent."""
+    if not path.is_file():
+        return None
+    size = path.stat().st_size
+    if size > limit:
+        return Oversized(size, limit, _sha256_of(path))
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)  # the file may have grown since stat
+    if len(data) > limit:
+        return Oversized(path.stat().st_size, limit, _sha256_of(path))
+    return data
 
 
 @dataclass
@@ -75,29 +136,40 @@ def save_outcome(course: GradingCourse, assignment: str, outcome: Outcome) -> No
 
 
 def load_outcome(course: GradingCourse, assignment: str, student: str) -> Outcome | None:
+    """The student's last outcome, or None when there is none or it cannot be read (then the
+    student is simply graded again)."""
     path = ledger_path(course, assignment, student)
     if not path.exists():
         return None
-    return Outcome.from_json(json.loads(path.read_text(encoding="utf-8")))
+    try:
+        return Outcome.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
 
 
 def submitted_files(
     course: GradingCourse, assignment: str, student: str, layout: AssignmentLayout
-) -> dict[str, bytes | None]:
-    """Return the student's current files: notebook name -> bytes (None when absent)."""
+) -> dict[str, bytes | Oversized | None]:
+    """Return the student's current files: notebook name -> bytes (None when absent).
+
+    A file past :func:`max_submission_bytes` is not read: it comes back as :class:`Oversized`.
+    """
     folder = course.submission_dir(student, assignment)
-    files = {}
-    for notebook in layout.notebooks:
-        path = folder / f"{notebook.name}.ipynb"
-        files[notebook.name] = path.read_bytes() if path.is_file() else None
-    return files
+    limit = max_submission_bytes(course)
+    return {
+        notebook.name: read_submitted(folder / f"{notebook.name}.ipynb", limit)
+        for notebook in layout.notebooks
+    }
 
 
-def files_sha256(files: dict[str, bytes | None]) -> str:
+def files_sha256(files: dict[str, bytes | Oversized | None]) -> str:
     """Return one sha256 for a student's files ("" when none was handed in)."""
     if all(data is None for data in files.values()):
         return ""
     digest = hashlib.sha256()
     for name in sorted(files):
-        digest.update(name.encode() + b"\0" + (files[name] or b"") + b"\0")
+        data = files[name]
+        if isinstance(data, Oversized):
+            data = b"oversized:" + data.sha256.encode()
+        digest.update(name.encode() + b"\0" + (data or b"") + b"\0")
     return digest.hexdigest()

@@ -2,13 +2,20 @@
 
 ``python -m customs_course.grading.runner`` reads one JSON request on stdin::
 
-    {"notebook": {...}, "timeout": 120, "output_bytes": 16777216}
+    {"notebook": {...}, "timeout": 120.0, "budget": 300.0, "output_bytes": 16777216,
+     "files": {"a.csv": "<base64>"}}
 
+writes the assignment's other files (``files``) into its working folder, then
 runs the notebook as nbgrader's ``Execute`` preprocessor does (errors allowed, the per-cell
-timeout, the kernel interrupted on timeout, the error of a timed-out cell recorded), and
-writes one JSON answer on its original stdout:
-``{"notebook": {...}}`` or ``{"error": {"name": ..., "message": ...}}``. Everything else it
-or the kernel prints goes to stderr, which the grader reads with a size limit.
+timeout, fractions of a second included, the kernel interrupted on timeout, the error of a
+timed-out cell recorded), and writes one JSON answer on its original stdout:
+``{"notebook": {...}}`` or ``{"error": {"name": ..., "message": ..., "signal": ...}}``.
+Everything else it or the kernel prints goes to stderr, which the grader reads with a size limit.
+
+``budget`` is the time all the cells together may take (the kernel's start not counted): a
+cell never runs past what is left of it, and once it is spent the run stops with the error
+``BudgetExceeded``, so that a notebook whose cells each stop just under the per-cell timeout
+cannot hold a worker for the timeout times the number of cells.
 
 This process runs next to the student's code, with the same rights, so the grader trusts
 nothing it returns but outputs: it checks that every cell comes back unchanged.
@@ -16,18 +23,23 @@ nothing it returns but outputs: it checks that every cell comes back unchanged.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
 import sys
+import time
+from pathlib import Path, PurePosixPath
 
 # jsonschema (under nbformat) compiles an RFC 3987 grammar when imported, 0.9 s here, for a
 # string format that no notebook schema uses: the runner, started once per submission, skips it
 sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402 (after the line above)
+from jupyter_core.utils import run_sync  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbformat.v4 import new_output  # noqa: E402
+from traitlets import Float  # noqa: E402
 
 TRUNCATED = "[output truncated: the grader keeps at most {:.0f} MB of output per notebook]"
 #: the error nbgrader's ``Execute`` records for a cell interrupted by the timeout
@@ -38,16 +50,26 @@ TIMEOUT_ERROR = {
 }
 
 
+class BudgetExceeded(RuntimeError):
+    """The cells together ran past the submission's time budget."""
+
+
 class LimitedClient(NotebookClient):
     """nbclient, set up as nbgrader's ``Execute`` sets it up, keeping at most ``output_bytes``.
 
     nbgrader itself is not imported here: it would add more than a second to every submission.
     """
 
-    def __init__(self, notebook, *, timeout: int, output_bytes: int, path: str) -> None:
+    #: nbclient's trait is an Integer: 0.5 would be refused (or, rounded, mean no timeout)
+    timeout = Float(None, allow_none=True)
+
+    def __init__(
+        self, notebook, *, timeout: float | None, output_bytes: int, path: str,
+        budget: float | None = None,
+    ) -> None:
         super().__init__(
             notebook,
-            timeout=timeout,
+            timeout=timeout if timeout and timeout > 0 else None,
             allow_errors=True,
             interrupt_on_timeout=True,
             raise_on_iopub_timeout=True,
@@ -62,6 +84,30 @@ class LimitedClient(NotebookClient):
         self.kernel_process = None
         self.on_notebook_start = self.remember_kernel
         self.on_cell_executed = self.record_reply_error
+        self.budget = budget if budget and budget > 0 else None
+        self.cells_started: float | None = None  # when the first code cell started
+        self.timeout_func = self.cell_timeout
+
+    def spent(self) -> float:
+        """Seconds the cells have run so far."""
+        return 0.0 if self.cells_started is None else time.monotonic() - self.cells_started
+
+    def cell_timeout(self, cell) -> float | None:
+        """The per-cell timeout, or what is left of the budget when that is less."""
+        if self.budget is None:
+            return self.timeout
+        left = max(self.budget - self.spent(), 0.001)  # 0 would mean "no timeout" to nbclient
+        return left if self.timeout is None else min(self.timeout, left)
+
+    async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+        if self.cells_started is None and cell.cell_type == "code":
+            self.cells_started = time.monotonic()
+        executed = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+        if self.budget is not None and self.spent() >= self.budget:
+            raise BudgetExceeded(
+                f"the cells ran {self.spent():.1f} s in all, past the budget of {self.budget:g} s"
+            )
+        return executed
 
     def remember_kernel(self, **_) -> None:
         """Keep the kernel's process, to tell later which signal killed it."""
@@ -97,14 +143,62 @@ class LimitedClient(NotebookClient):
         return None
 
 
-def execute(request: dict) -> dict:
-    """Run the request's notebook; return the answer to write back."""
-    notebook = nbformat.from_dict(request["notebook"])
+#: the kernel started ahead: the course's notebooks (and nbgrader's) use this one
+KERNEL_NAME = "python3"
+
+
+def start_ahead() -> LimitedClient | None:
+    """Start the kernel before the notebook arrives (None if it fails: it starts again later).
+
+    Nothing of a student's is in this process or in the kernel yet: the request is read after.
+    """
     client = LimitedClient(
-        notebook, timeout=request["timeout"], output_bytes=request["output_bytes"],
-        path=os.getcwd(),
+        nbformat.v4.new_notebook(), timeout=None, output_bytes=0, path=os.getcwd()
     )
+    client.kernel_name = KERNEL_NAME
     try:
+        client.km = client.create_kernel_manager()
+        client.start_new_kernel()
+        client.start_new_kernel_client()
+    except Exception as exc:  # noqa: BLE001 (the run starts a kernel as usual)
+        print(f"the kernel started ahead failed: {exc!r}", file=sys.stderr)
+        return None
+    return client
+
+
+def stop_kernel(client: LimitedClient) -> None:
+    """Stop the kernel started ahead and not used."""
+    run_sync(client.km.shutdown_kernel)(now=True)
+
+
+def write_files(files: dict[str, str], folder: Path) -> None:
+    """Write the assignment's other files (base64) into the working folder, as nbgrader does."""
+    for name, data in files.items():
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise ValueError(f"refused the file name {name!r}: not inside the working folder")
+        target = folder.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(data))
+
+
+def execute(request: dict, client: LimitedClient | None = None) -> dict:
+    """Run the request's notebook (in ``client``'s kernel, started ahead, if it matches)."""
+    notebook = nbformat.from_dict(request["notebook"])
+    wanted = notebook.metadata.get("kernelspec", {}).get("name") or KERNEL_NAME
+    if client is not None and wanted != client.kernel_name:
+        stop_kernel(client)  # another kernel: start the right one below
+        client = None
+    if client is None:
+        client = LimitedClient(
+            notebook, timeout=None, output_bytes=0, path=os.getcwd()
+        )
+    client.nb = notebook
+    client.timeout = request["timeout"] if request["timeout"] and request["timeout"] > 0 else None
+    client.output_bytes = request["output_bytes"]
+    client.budget = request.get("budget") or None
+    try:
+        write_files(request.get("files") or {}, Path.cwd())
         client.execute()
     except Exception as exc:  # reported to the grader, which decides the status
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -136,9 +230,14 @@ def main() -> int:
     drop_privileges()
     hide_memory()
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")  # not inherited by the kernel
-    os.dup2(2, 1)  # anything else printed to stdout goes to stderr
-    request = json.loads(sys.stdin.read())
-    answer = execute(request)
+    os.dup2(2, 1)  # anything else printed to stdout goes to stderr (the kernel's too)
+    client = start_ahead()
+    data = sys.stdin.read()
+    if not data:  # the grader stopped without a notebook for this sandbox
+        if client is not None:
+            stop_kernel(client)
+        return 0
+    answer = execute(json.loads(data), client)
     answers.write(json.dumps(answer))
     answers.close()
     return 0

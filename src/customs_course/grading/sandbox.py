@@ -21,15 +21,17 @@ it up), with the notebook on stdin and the executed notebook on stdout, inside:
     with solutions, submissions, gradebook and exports, is not in it. Run as root, the grader
     also switches the sandbox to an unprivileged user id of its own (``uid_base`` + worker
     slot), so that the process limit counts the sandbox's processes only.
-``off`` mode (the fallback where bubblewrap is missing or user namespaces are disabled)
+``off`` mode (only when asked for by name: ``--sandbox off`` or ``c.Sandbox.mode = "off"``)
     The same runner with the same resource limits, an emptied environment and a scratch
     working folder, but **no** file-system or network isolation: a submission can read any
-    file the grading account can read. The grader prints a warning saying so.
+    file the grading account can read. The grader logs a warning saying so. ``auto`` never
+    falls back to it: without a working bubblewrap it refuses to grade and says why.
 
 In both modes, resource limits (``setrlimit``) cap the address space (memory), CPU time, the
 size of any file written (disk), open files and, in ``bwrap`` mode, processes (fork bombs).
 The grader itself caps what it reads back (output size), stops the sandbox after a wall-clock
-limit and kills the whole process group. Limits come from :class:`SandboxLimits`, which a
+limit and kills the whole process group; the runner stops a notebook whose cells together
+run past the submission's time budget. Limits come from :class:`SandboxLimits`, which a
 course can set in ``grading/nbgrader_config.py`` (``c.Sandbox.memory_mb = 2048``...).
 
 The runner lives next to the student's code, so nothing it returns is trusted but outputs:
@@ -38,6 +40,8 @@ The runner lives next to the student's code, so nothing it returns is trusted bu
 
 from __future__ import annotations
 
+import atexit
+import base64
 import json
 import os
 import subprocess
@@ -55,12 +59,15 @@ except ImportError:  # Windows: no resource limits, and no sandbox (see Sandbox.
     resource = None
 
 MODES = ("auto", "bwrap", "off")
-FALLBACK_WARNING = (
-    "WARNING: grading WITHOUT a sandbox ({why}). Submissions run with resource limits only: "
-    "they can read any file this account can read (solutions, other submissions) and reach "
-    "the network. Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) to isolate "
-    "them, or pass --sandbox bwrap to refuse to grade without it."
+OFF_WARNING = (
+    "grading WITHOUT a sandbox (--sandbox off was asked for). Submissions run with resource "
+    "limits only: they can read any file this account can read (solutions, other "
+    "submissions) and reach the network. Install bubblewrap (Debian/Ubuntu: apt-get install "
+    "bubblewrap) and use --sandbox auto to isolate them."
 )
+#: the per-submission time budget, when the course sets none: twice the per-cell timeout
+#: (one or two endless loops still end as ``timeout``) plus a minute for the ordinary cells
+BUDGET_TIMEOUTS, BUDGET_EXTRA_SECONDS = 2, 60.0
 
 
 class SandboxError(RuntimeError):
@@ -94,9 +101,13 @@ class SandboxLimits:
         Size of the scratch ``/tmp`` (``bwrap`` mode) and of any one file written, MiB.
     open_files : int
         Open file descriptors of each process.
-    wall_seconds : int
-        Wall-clock time of the whole notebook, seconds (at most the per-cell timeout times
-        the number of code cells, plus two minutes to start).
+    wall_seconds : float
+        Wall-clock time of the whole notebook, kernel start included, seconds: the outer
+        limit, whatever the time budget.
+    budget_seconds : float
+        Time budget of one submission: what all its cells together may run, seconds (the
+        kernel's start not counted). 0, the default, derives it from the per-cell timeout:
+        twice the timeout plus a minute (:meth:`budget`). Past it: ``resource_limit``.
     uid_base : int
         First user id used for sandboxes when the grader runs as root.
     """
@@ -107,21 +118,53 @@ class SandboxLimits:
     output_mb: int = 16
     disk_mb: int = 256
     open_files: int = 1024
-    wall_seconds: int = 1800
+    wall_seconds: float = 1800.0
+    budget_seconds: float = 0.0
     uid_base: int = 62000
 
     @classmethod
     def from_config(cls, config) -> SandboxLimits:
-        """Read the ``Sandbox`` section of an nbgrader configuration (missing keys: defaults)."""
+        """Read the ``Sandbox`` section of an nbgrader configuration (missing keys: defaults).
+
+        ``config`` is the traitlets configuration nbgrader loaded from ``nbgrader_config.py``
+        (``c.Sandbox.memory_mb = 2048``...).
+
+        Raises
+        ------
+        SandboxError
+            For an unknown setting, or a value that is not a number (or not positive).
+        """
         section = dict(config.get("Sandbox", {}))
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - known - {"mode"})
+        types = {f.name: f.type for f in fields(cls)}
+        unknown = sorted(set(section) - set(types) - {"mode"})
         if unknown:
             raise SandboxError(
                 f"Unknown Sandbox setting(s) {unknown} in the nbgrader configuration; the "
-                f"settings are: mode, {', '.join(sorted(known))}."
+                f"settings are: mode, {', '.join(sorted(types))}."
             )
-        return cls(**{k: int(v) for k, v in section.items() if k in known})
+        values = {}
+        for name, value in section.items():
+            if name == "mode":
+                continue
+            convert = float if types[name] == "float" else int
+            try:
+                values[name] = convert(value)
+            except (TypeError, ValueError):
+                values[name] = None
+            least = 0 if name == "budget_seconds" else 1
+            if values[name] is None or values[name] < least or values[name] != values[name]:
+                raise SandboxError(
+                    f"c.Sandbox.{name} = {value!r} in the nbgrader configuration: it must be "
+                    f"a {'number' if convert is float else 'whole number'} of at least {least}."
+                )
+        return cls(**values)
+
+    def budget(self, timeout: float | None) -> float:
+        """The time budget of one submission's cells, for a per-cell ``timeout``."""
+        if self.budget_seconds > 0:
+            return self.budget_seconds
+        per_cell = timeout if timeout and timeout > 0 else self.cpu_seconds
+        return BUDGET_TIMEOUTS * per_cell + BUDGET_EXTRA_SECONDS
 
 
 def readable_paths() -> list[Path]:
@@ -226,34 +269,44 @@ class Sandbox:
     def choose(
         cls, requested: str, limits: SandboxLimits, course_root: Path, slot: int = 0
     ) -> Sandbox:
-        """Pick ``bwrap`` when it works (or when asked for), else ``off`` with a warning.
+        """Pick ``bwrap`` (``auto`` or ``bwrap``), or ``off`` only when asked for by name.
 
         Raises
         ------
         SandboxError
-            If ``requested`` is ``bwrap`` and bubblewrap cannot run here, or if a folder the
-            sandbox must show holds the course folder.
+            If bubblewrap cannot run here (``auto`` and ``bwrap`` alike: the message says why
+            and names ``--sandbox off``), or if a folder the sandbox must show holds the course
+            folder.
         """
         if requested not in MODES:
             raise SandboxError(f"Unknown sandbox mode {requested!r}; choose one of {MODES}.")
         uid = limits.uid_base + slot % 1000 if _is_root() else None
         readable = readable_paths()
         if requested == "off":
-            why = "--sandbox off was asked for"
-            return cls("off", limits, None, tuple(readable), FALLBACK_WARNING.format(why=why))
+            return cls("off", limits, None, tuple(readable), OFF_WARNING)
         problem = bwrap_problem(uid)
-        if problem is None:
-            check_not_exposed(readable, course_root)
-            return cls("bwrap", limits, uid, tuple(readable))
-        if requested == "bwrap":
+        if problem is not None:
             raise SandboxError(
-                f"Cannot grade in a sandbox: {problem}. Install bubblewrap (apt-get install "
-                "bubblewrap) and allow user namespaces, or choose --sandbox auto or off."
+                f"Cannot grade in a sandbox: {problem}. Install bubblewrap (Debian/Ubuntu: "
+                "apt-get install bubblewrap) and allow user namespaces; or, to grade WITHOUT "
+                "isolation (submissions could read every file this account can read and reach "
+                "the network), pass --sandbox off (or set c.Sandbox.mode = \"off\")."
             )
-        return cls("off", limits, None, tuple(readable), FALLBACK_WARNING.format(why=problem))
+        check_not_exposed(readable, course_root)
+        return cls("bwrap", limits, uid, tuple(readable))
 
-    def run(self, notebook: dict, *, timeout: float, wall_seconds: float) -> dict:
+    def run(
+        self, notebook: dict, *, timeout: float, wall_seconds: float, budget: float | None = None,
+        files: dict[str, bytes] | None = None,
+    ) -> dict:
         """Execute ``notebook`` in the sandbox and return the runner's answer.
+
+        ``timeout``: per cell, seconds (fractions honoured); ``budget``: all cells together
+        (see :mod:`~customs_course.grading.runner`); ``wall_seconds``: the whole run, enforced
+        from outside; ``files``: relative path -> content, written into the working folder
+        before the notebook runs (an assignment's data files). The sandbox is the one
+        :meth:`start_ahead` started, when there is one: fresh, its kernel started, no student's
+        code run in it yet; otherwise one started now.
 
         Returns
         -------
@@ -269,30 +322,108 @@ class Sandbox:
             The runner ended without an answer.
         """
         request = json.dumps(
-            {"notebook": notebook, "timeout": int(timeout),
-             "output_bytes": self.limits.output_mb << 20}
+            {"notebook": notebook, "timeout": float(timeout), "budget": budget,
+             "output_bytes": self.limits.output_mb << 20,
+             "files": encode_files(files or {}, self.limits)}
         ).encode()
         max_answer = len(request) + 4 * (self.limits.output_mb << 20)
-        with tempfile.TemporaryDirectory(prefix="customs-sandbox-") as scratch:
-            # the process limit counts every process of the user: only a user of the sandbox's
-            # own starts from zero (as root, without bwrap, there is no limit at all)
-            own_user = self.mode == "bwrap" and self.uid is not None
-            nproc = None if _is_root() and not own_user else self.limits.processes + (
-                0 if own_user else _own_process_count())
-            if self.mode == "bwrap":
-                env = sandbox_environment("/tmp/home", "/tmp")
-                command = bwrap_command(list(self.readable), self.limits.disk_mb, env, self.uid)
-                env_outside = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-            else:
-                Path(scratch, "home").mkdir()
-                env_outside = sandbox_environment(f"{scratch}/home", scratch)
-                command = [sys.executable, "-m", "customs_course.grading.runner"]
-            process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                cwd=scratch, env=env_outside, start_new_session=sys.platform != "win32",
-                preexec_fn=_apply_limits(self.limits, nproc),
-            )
-            return _exchange(process, request, max_answer, wall_seconds, self.limits)
+        started = _AHEAD.pop(self, None)
+        if started is None or started.process.poll() is not None:
+            if started is not None:
+                started.close()
+            started = _Started(self)
+        try:
+            return _exchange(started, request, max_answer, wall_seconds, self.limits)
+        finally:
+            started.close()
+
+    def start_ahead(self) -> None:
+        """Start the sandbox of the next :meth:`run` now, so that it is ready by then.
+
+        The runner imports its libraries and starts a kernel, then waits for its notebook:
+        nothing of a student's is in it until :meth:`run` sends one, and each sandbox serves
+        one run only. Call it after a run has ended (the two never overlap: the user id of a
+        worker's sandboxes stays one sandbox's alone).
+        """
+        if self not in _AHEAD:
+            _AHEAD[self] = _Started(self)
+
+
+#: the sandboxes started ahead, one per configuration (a worker has one)
+_AHEAD: dict[Sandbox, _Started] = {}
+
+
+def stop_started_ahead() -> None:
+    """Stop the sandboxes started ahead and not used (the worker calls it as it exits)."""
+    while _AHEAD:
+        _AHEAD.popitem()[1].close(grace=5)
+
+
+atexit.register(stop_started_ahead)
+
+
+class _Started:
+    """One sandbox process: the runner in it, its scratch folder, the tail of its stderr."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        limits = sandbox.limits
+        self.folder = tempfile.TemporaryDirectory(prefix="customs-sandbox-")
+        scratch = self.folder.name
+        # the process limit counts every process of the user: only a user of the sandbox's
+        # own starts from zero (as root, without bwrap, there is no limit at all)
+        own_user = sandbox.mode == "bwrap" and sandbox.uid is not None
+        nproc = None if _is_root() and not own_user else limits.processes + (
+            0 if own_user else _own_process_count())
+        if sandbox.mode == "bwrap":
+            env = sandbox_environment("/tmp/home", "/tmp")
+            command = bwrap_command(list(sandbox.readable), limits.disk_mb, env, sandbox.uid)
+            env_outside = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        else:
+            Path(scratch, "home").mkdir()
+            env_outside = sandbox_environment(f"{scratch}/home", scratch)
+            command = [sys.executable, "-m", "customs_course.grading.runner"]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=scratch, env=env_outside, start_new_session=sys.platform != "win32",
+            preexec_fn=_apply_limits(limits, nproc),
+        )
+        self.stderr_tail: list[bytes] = []
+        self.drain = threading.Thread(
+            target=_drain, args=(self.process.stderr, 20000, self.stderr_tail), daemon=True
+        )
+        self.drain.start()
+
+    def close(self, grace: float = 0) -> None:
+        """Kill what is left of the sandbox and remove its scratch folder.
+
+        ``grace``: seconds to let an unused runner stop its kernel (its stdin closed) first.
+        """
+        if grace and self.process.poll() is None:
+            try:
+                self.process.stdin.close()
+                self.process.wait(timeout=grace)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        _kill(self.process)
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.folder.cleanup()
+
+
+def encode_files(files: dict[str, bytes], limits: SandboxLimits) -> dict[str, str]:
+    """Return ``files`` as base64 text for the request; refuse more than the disk limit."""
+    size = sum(len(data) for data in files.values())
+    if size > limits.disk_mb << 20:
+        raise SandboxError(
+            f"the assignment's files take {size / 2**20:.1f} MiB, more than the sandbox's "
+            f"disk limit of {limits.disk_mb} MiB: raise c.Sandbox.disk_mb in "
+            "grading/nbgrader_config.py, or load large data through the course's datasets"
+        )
+    return {name: base64.b64encode(data).decode("ascii") for name, data in files.items()}
 
 
 def _drain(stream, keep: int, into: list) -> None:
@@ -312,22 +443,21 @@ def _kill(process: subprocess.Popen) -> None:
             pass
 
 
-def _exchange(process, request: bytes, max_answer: int, wall: float, limits) -> dict:
+def _exchange(started: _Started, request: bytes, max_answer: int, wall: float, limits) -> dict:
+    process = started.process
+
     def feed() -> None:
         try:
             process.stdin.write(request)
             process.stdin.close()
-        except OSError:  # the runner died before reading it all: reported below
+        except (OSError, ValueError):  # the runner died before reading it all: reported below
             pass
 
     def stop() -> None:
         stopped.set()
         _kill(process)
 
-    stderr_tail: list[bytes] = []
     threading.Thread(target=feed, daemon=True).start()
-    drain = threading.Thread(target=_drain, args=(process.stderr, 20000, stderr_tail), daemon=True)
-    drain.start()
     answer = bytearray()
     stopped = threading.Event()
     timer = threading.Timer(wall, stop)
@@ -351,8 +481,8 @@ def _exchange(process, request: bytes, max_answer: int, wall: float, limits) -> 
     try:
         return json.loads(answer)
     except ValueError:
-        drain.join(timeout=5)  # the process ended: its stderr is at its end too
-        tail = (stderr_tail[0] if stderr_tail else b"").decode("utf-8", "replace")
+        started.drain.join(timeout=5)  # the process ended: its stderr is at its end too
+        tail = (started.stderr_tail[0] if started.stderr_tail else b"").decode("utf-8", "replace")
         last = [line for line in tail.splitlines() if line.strip()][-3:]
         raise SandboxDied(
             f"the sandbox ended without an answer (exit code {process.returncode}): "

@@ -24,6 +24,11 @@ students cycle through the scenarios):
 The "last question" is the test cells after the last code answer. File names mix the shapes an
 LMS or an inbox produces (``s01_<notebook>.ipynb``, ``<notebook>-s02.ipynb``, LMS style names, a
 folder per student, a zip per student).
+
+An assignment with several notebooks gets one file per notebook and student: the scenarios
+that concern a whole file (``not_json``, ``nbformat3``, ``other_assignment``) and the answers
+(``correct``, ``partial``, ``wrong``, ``untouched``) apply to every notebook; those that change
+the last question apply to the last notebook that has a code answer, the others being right.
 """
 
 from __future__ import annotations
@@ -139,8 +144,18 @@ def other_assignment_notebook() -> nbformat.NotebookNode:
     )
 
 
-def build_submission(scenario: str, source, release) -> bytes | None:
-    """Return the bytes that a student of ``scenario`` hands in (None for ``missing``)."""
+#: scenarios that change the last question of one notebook (the others are answered right)
+LAST_QUESTION = ("deleted_cells", "reordered", "edited_test", "endless_loop", "kernel_crash")
+
+
+def build_submission(scenario: str, source, release, *, last: bool = True) -> bytes | None:
+    """Return the bytes that a student of ``scenario`` hands in (None for ``missing``).
+
+    ``last=False``: a notebook of a several-notebook assignment whose last question this
+    scenario leaves alone (it is answered right).
+    """
+    if scenario in LAST_QUESTION and not last:
+        scenario = "correct"
     if scenario == "missing":
         return None
     if scenario == "not_json":
@@ -170,6 +185,8 @@ def build_submission(scenario: str, source, release) -> bytes | None:
                 cell.source = wrong_answer(strip_markers(solutions[_grade_id(cell)]))
         elif role in ("answer", "manual") and scenario not in ("untouched", "wrong"):
             cell.source = strip_markers(solutions[_grade_id(cell)])
+    if scenario not in LAST_QUESTION:
+        return nbformat.writes(notebook).encode()
     last, tests = _last_question(notebook)
     if scenario == "deleted_cells":
         notebook.cells = [c for i, c in enumerate(notebook.cells) if i != last and i not in tests]
@@ -185,15 +202,28 @@ def build_submission(scenario: str, source, release) -> bytes | None:
     return nbformat.writes(notebook).encode()
 
 
-def _file_names(student: str, notebook: str, k: int) -> str:
+def _file_names(student: str, notebook: str, k: int, several: bool = False) -> str:
+    """The name a student's file gets; with several notebooks every name holds the notebook's."""
+    lms = f"{LAST[k % 10]}, {FIRST[k % 10]}_{student}_attempt_2025-03-0{k % 9 + 1}"
     shapes = (
         f"{student}_{notebook}.ipynb",
         f"{notebook}-{student}.ipynb",
-        f"{LAST[k % 10]}, {FIRST[k % 10]}_{student}_attempt_2025-03-0{k % 9 + 1}.ipynb",
+        f"{lms}_{notebook}.ipynb" if several else f"{lms}.ipynb",
         f"{student}/{notebook}.ipynb",
         f"{student}.zip",
     )
     return shapes[k % len(shapes)]
+
+
+def _takes_last_question(releases: dict) -> str:
+    """The notebook whose last question the last-question scenarios change."""
+    with_code = [name for name, nb in releases.items() if _index(nb, "answer")]
+    if not with_code:
+        raise GradingError(
+            "simulate_class needs at least one code answer cell (nbgrader solution cell) in the "
+            "assignment; choose scenarios without one, or add a code answer."
+        )
+    return with_code[-1]
 
 
 def simulate_class(
@@ -209,7 +239,7 @@ def simulate_class(
     Parameters
     ----------
     assignment : str
-        Assignment id (a folder of ``solutions/``) with a single notebook.
+        Assignment id (a folder of ``solutions/``), with one notebook or several.
     out_dir : Path or str
         Folder to write into (created; existing files of the same names are replaced).
     course_root : Path, optional
@@ -227,20 +257,18 @@ def simulate_class(
     if unknown:
         raise GradingError(f"Unknown scenarios {unknown}; choose from {', '.join(SCENARIOS)}.")
     course = GradingCourse.open(course_root)
-    sources = source_notebooks(course, assignment)
-    if len(sources) != 1:
-        raise GradingError(
-            f"simulate_class needs a one-notebook assignment; {assignment} has more."
-        )
-    source = nbformat.read(sources[0], as_version=4)
+    sources = {p.stem: nbformat.read(p, as_version=4) for p in source_notebooks(course, assignment)}
     with tempfile.TemporaryDirectory(prefix="customs-simulate-") as release_dir:
-        [release_path] = generate_release(course, assignment, Path(release_dir), record=False)
-        release = nbformat.read(release_path, as_version=4)
+        releases = {
+            path.stem: nbformat.read(path, as_version=4)
+            for path in generate_release(course, assignment, Path(release_dir), record=False)
+        }
+    last_one = _takes_last_question(releases) if set(scenarios) & set(LAST_QUESTION) else None
+    several = len(sources) > 1
     out = Path(out_dir)
     folder = out / "submissions"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    notebook = sources[0].stem
     chosen: dict[str, str] = {}
     n = n_students or len(scenarios)
     width = max(2, len(str(n)))
@@ -252,17 +280,20 @@ def simulate_class(
             chosen[student] = scenarios[k % len(scenarios)]
             first, last = FIRST[k % 10], LAST[(k // 10 + k) % 10]
             writer.writerow([student, first, last, f"{student}@example.org"])
-            data = build_submission(chosen[student], source, release)
-            if data is None:
-                continue
-            name = _file_names(student, notebook, k)
-            target = folder / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if name.endswith(".zip"):
-                with zipfile.ZipFile(target, "w") as inner:
-                    inner.writestr(f"{notebook}.ipynb", data)
-            else:
-                target.write_bytes(data)
+            for notebook, source in sources.items():
+                data = build_submission(
+                    chosen[student], source, releases[notebook], last=notebook == last_one
+                )
+                if data is None:
+                    continue
+                name = _file_names(student, notebook, k, several)
+                target = folder / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if name.endswith(".zip"):
+                    with zipfile.ZipFile(target, "a" if target.exists() else "w") as inner:
+                        inner.writestr(f"{notebook}.ipynb", data)
+                else:
+                    target.write_bytes(data)
     with (out / "scenarios.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student_id", "scenario"])

@@ -22,15 +22,20 @@ that give no autograded score say why.
     went past the limits (the reason names which). Not graded: 0. (A cell that only hits the
     memory, disk or process limit fails on its own, like any error, and is noted.)
 ``tampered``
-    The notebook changed how it is graded: it silenced errors, replaced a function the tests
-    use, installed an IPython hook, or changed its cells while it ran (the reason says what).
-    Not graded: 0; check it by hand.
+    Evidence that the notebook changed how it is graded: it silenced errors, replaced a function
+    the tests use, installed an IPython hook, rebound or changed in place the data the tests
+    read, or changed its cells while it ran (the reason says what was found). A format matter
+    (an nbformat minor, cell ids) is never ``tampered``. Not graded: 0; check it by hand.
 ``grading_error``
-    nbgrader failed for another reason (the reason quotes its error). Not graded: 0.
+    nbgrader failed for another reason, or the grader met an unexpected error on this
+    student's file (the reason quotes it and names the student; the other students are
+    graded). Not graded: 0; retried on every run.
 ``wrong_assignment``
     The notebook belongs to another assignment. Not graded: 0.
 ``corrupt``
-    Not JSON, not a notebook, or an nbformat other than 4. Not graded: 0.
+    Not JSON (or JSON no parser should read: nested too deeply, ``NaN``, integers too long),
+    not a notebook, an nbformat other than 4, nbgrader metadata of the wrong types, or a file
+    past the size limit (never read into memory). Not graded: 0.
 ``missing``
     On the roster, but no submission was collected. 0.
 

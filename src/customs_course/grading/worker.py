@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -26,6 +28,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 _STATE: dict = {}
+#: ``SomeError: message``, as a traceback ends (only quoted in a reason, never classified)
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b:? ")
 
 
 def start_worker(
@@ -43,7 +47,7 @@ def start_worker(
     in a sandbox (``sandbox_mode``; ``slot`` picks its user id), never in this process.
     """
     from customs_course.grading.course import GradingCourse
-    from customs_course.grading.sandbox import SandboxLimits
+    from customs_course.grading.sandbox import Sandbox, SandboxLimits
 
     fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 2)
@@ -59,12 +63,15 @@ def start_worker(
             "slot": slot,
             "course_root": str(course.root),
             "limits": asdict(limits),
+            "start_ahead": True,
         },
         "Autograde": {"autograde_preprocessors": sandboxed_steps()},
     }
-    if timeout is not None:
-        sections["Execute"] = {"timeout": int(timeout)}  # SandboxedExecute inherits it
+    if timeout is not None:  # the most specific section: it wins over Execute's and the rest
+        sections["SandboxedExecute"]["timeout"] = float(timeout)
     api = course.api(course.nbgrader_config(**sections))
+    # the first student's sandbox starts now, while the grader checks the submissions
+    Sandbox.choose(sandbox_mode, limits, course.root, slot).start_ahead()
     _STATE.update(
         api=api, db_url=f"sqlite:///{private}", course_id=course.config.CourseDirectory.course_id
     )
@@ -99,6 +106,17 @@ def _scores(assignment: str, student: str) -> tuple[dict, dict]:
     return grades, comments
 
 
+def _lateness(assignment: str, student: str) -> dict:
+    """nbgrader's submission time (from timestamp.txt) and late penalty of each notebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_STATE["db_url"], _STATE["course_id"]) as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        stamp = submission.timestamp.isoformat() if submission.timestamp else None
+        penalties = {nb.name: nb.late_submission_penalty for nb in submission.notebooks}
+    return {"timestamp": stamp, "late_penalties": penalties}
+
+
 def _forget(assignment: str, student: str) -> None:
     """Drop the student's earlier submission from the private gradebook: no stale score."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -116,29 +134,54 @@ def grade_student(assignment: str, student: str) -> dict:
     Returns
     -------
     dict
-        ``student``, ``success``, ``log`` (nbgrader's log, on failure), ``grades`` and
+        ``student``, ``success``, ``log`` (nbgrader's log, on failure), ``failure`` (on
+        failure: ``{"kind", "stage", "message"}``, the exception's class name, where it
+        happened and its message, from which the grader picks the status), ``grades`` and
         ``comments`` (notebook -> grade id -> automatic score or comment), ``seconds``.
     """
+    from customs_course.grading import sandboxed_execute
+
     start = time.monotonic()
     result = {"student": student, "success": False, "log": "", "grades": {}, "comments": {}}
+    sandboxed_execute.failures.clear()
     try:
         _forget(assignment, student)
         run = _STATE["api"].autograde(assignment, student, force=True, create=True)
         result["success"] = bool(run["success"])
         if result["success"]:
             result["grades"], result["comments"] = _scores(assignment, student)
+            result["lateness"] = _lateness(assignment, student)
         else:
             result["log"] = f"{run.get('log', '')}\n{run.get('error', '')}"
-    except Exception:  # the worker must survive anything one student does
+            result["failure"] = _first_failure(result["log"])
+    except Exception as exc:  # the worker must survive anything one student does
+        result["success"] = False
         result["log"] = traceback.format_exc()
+        result["failure"] = {"kind": type(exc).__name__, "stage": "worker",
+                             "message": str(exc)[:500]}
     result["seconds"] = time.monotonic() - start
     return result
+
+
+def _first_failure(log: str) -> dict:
+    """The failure a grading step recorded, or nbgrader's own (a step outside the sandbox)."""
+    from customs_course.grading import sandboxed_execute
+
+    if sandboxed_execute.failures:
+        return sandboxed_execute.failures[0]
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    errors = [line for line in lines if _EXCEPTION_LINE.match(line)
+              and "NbGraderException" not in line]  # its last error, to quote in the reason
+    return {"kind": "NbGraderFailed", "stage": "nbgrader",
+            "message": (errors or lines or ["nbgrader gave no reason"])[-1][:500]}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Serve grading requests from stdin until it closes."""
     course_root, snapshot, timeout, log_file, sandbox_mode, slot = (argv or sys.argv[1:])[:6]
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    # stopped by the pool: exit normally, so that the sandbox started ahead is stopped too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     start_worker(
         course_root, snapshot, float(timeout) if timeout else None, log_file, sandbox_mode,
         int(slot),
