@@ -8,7 +8,9 @@ import pytest
 
 from customs_course.datasets import load_card, make_edition
 
-CATEGORICAL = ["hs6", "origin_country", "departure_country", "office", "mode_of_transport",
+# hs6 has thousands of codes now (issue 13), past the 255 categories that gradient boosting
+# handles natively: it enters as its code number, the others as categories
+CATEGORICAL = ["origin_country", "departure_country", "office", "mode_of_transport",
                "procedure"]
 
 
@@ -28,7 +30,7 @@ def _features(d: pd.DataFrame, ref: pd.Series, hs_ref: pd.Series, hist: pd.DataF
         "importer_rate": d["importer_id"].map(rate).astype(float).fillna(prior),
         "importer_controls": d["importer_id"].map(hist["n"]).astype(float).fillna(0),
     }, index=d.index)
-    for column in CATEGORICAL:
+    for column in ["hs6", *CATEGORICAL]:
         X[column] = d[column].cat.codes
     return X
 

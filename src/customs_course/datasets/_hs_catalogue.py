@@ -342,8 +342,8 @@ SUBHEADINGS_TEXT = """\
 #: Kinds of goods a sandbox heading stands for (words of its title and of goods descriptions).
 SANDBOX_HEADING_FORMS = (
     "in bulk", "in retail packings", "parts and accessories", "semi-finished",
-    "for industrial use", "of a kind used in households", "assembled sets", "worked or processed",
-    "for professional use", "put up as samples",
+    "for industrial use", "household type", "assembled sets", "worked or processed",
+    "professional type", "as samples",
 )
 #: What tells the subheadings of a sandbox heading apart.
 SANDBOX_SUBHEADING_FORMS = (

@@ -155,9 +155,10 @@ def _sandbox_rows(real: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     noun = [chapter_noun(c) for c in chapter]
     frame["title"] = [f"Sandbox subheading (synthetic): {n}, {forms[f]}, {sub_forms[s]}"
                       for n, (_, f, s) in zip(noun, codes, strict=True)]
+    short = [" ".join(n.split()[:3]) for n in noun]  # goods descriptions stay short
     frame["terms"] = [f"{n} {forms[f]} {sub_forms[s]};{sub_forms[s]} {n} {forms[f]};"
                       f"{n}, {forms[f]}, {sub_forms[s]}"
-                      for n, (_, f, s) in zip(noun, codes, strict=True)]
+                      for n, (_, f, s) in zip(short, codes, strict=True)]
     first = {c[:4]: (int(c[:2]), f) for c, f, _ in reversed(codes)}
     heads = pd.DataFrame(
         [(h, f"Sandbox heading (synthetic): {chapter_noun(c)}, {forms[f]}")
