@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def _datasets_build(args: argparse.Namespace) -> int:
@@ -18,6 +19,14 @@ def _datasets_build(args: argparse.Namespace) -> int:
     manifest = build_editions(editions=tuple(args.edition), formats=tuple(args.format))
     print(f"Sandbox datasets written; checksums in {manifest}")
     return 0
+
+
+def _datasets_calibrate(args: argparse.Namespace) -> int:
+    from customs_course.calibration import calibration_report
+
+    report, passed = calibration_report(args.edition, args.data_dir)
+    print(report)
+    return 0 if passed else 1
 
 
 def _assignments_generate(args: argparse.Namespace) -> int:
@@ -59,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="file format (repeatable; default: parquet and csv)",
     )
     build.set_defaults(func=_datasets_build, edition=None, format=None)
+    calibrate = datasets_cmds.add_parser(
+        "calibrate", help="measure an edition against the targets of issue 13 (exit 1 if missed)"
+    )
+    calibrate.add_argument("--edition", choices=["small", "medium", "large"], default="medium")
+    calibrate.add_argument("--data-dir", type=Path, default=None,
+                           help="folder holding the datasets (default: the course's data folder)")
+    calibrate.set_defaults(func=_datasets_calibrate)
 
     assignments = groups.add_parser("assignments", help="graded assignments (nbgrader)")
     assignments_cmds = assignments.add_subparsers(dest="command", required=True)

@@ -20,7 +20,8 @@ So ``k=100`` selects 100 rows and ``k=0.1`` selects 10% of them; ``k=1`` selects
 
 Ties are broken deterministically: rows with equal scores are taken in their order in the
 input (a stable sort), so the same inputs always give the same selection. Scores must be finite
-numbers; a missing score is an error rather than a silent "least risky".
+numbers; a missing score is an error rather than a silent "least risky". Every refusal of bad
+values says how many rows hold them and the position of the first.
 """
 
 from __future__ import annotations
@@ -62,6 +63,12 @@ def n_selected(k: int | float, n_rows: int) -> int:
     return max(1, math.floor(k * n_rows + 0.5))
 
 
+def _where(bad: np.ndarray) -> str:
+    """'N rows (first: position i)' for a boolean mask of bad rows."""
+    count = int(bad.sum())
+    return f"{count} row{'s' if count != 1 else ''} (first: position {int(np.argmax(bad))})"
+
+
 def _scores(scores) -> np.ndarray:
     values = np.asarray(scores)
     if values.ndim != 1:
@@ -73,7 +80,9 @@ def _scores(scores) -> np.ndarray:
     except (TypeError, ValueError):
         raise TypeError("scores should be numbers (higher = riskier)") from None
     if not np.isfinite(values).all():
-        raise ValueError("scores hold missing or infinite values; score every row")
+        raise ValueError(f"scores hold missing or infinite values in {_where(~np.isfinite(values))}"
+                         "; score every row (fill a missing score with a value that says how "
+                         "risky an unscored line is)")
     return values
 
 
@@ -92,7 +101,9 @@ def _labels(y_true, scores: np.ndarray) -> np.ndarray:
     except (TypeError, ValueError):
         raise TypeError("y_true should hold True/False or 1/0 values") from None
     if not np.isin(as_float, (0.0, 1.0)).all():
-        raise ValueError("y_true should hold only True/False or 1/0 values")
+        bad = ~np.isin(as_float, (0.0, 1.0))
+        raise ValueError(f"y_true should hold only True/False or 1/0 values; {_where(bad)} "
+                         f"hold something else, such as {labels[bad][0]!r}")
     return as_float.astype(bool)
 
 
@@ -189,9 +200,10 @@ def revenue_at_k(revenue, scores, k: int | float) -> float:
     except (TypeError, ValueError):
         raise TypeError("revenue should hold numbers (revenue at risk of each row)") from None
     if not np.isfinite(amounts).all():
-        raise ValueError("revenue holds missing or infinite values; use 0 for an honest row")
+        raise ValueError(f"revenue holds missing or infinite values in "
+                         f"{_where(~np.isfinite(amounts))}; use 0 for an honest row")
     if (amounts < 0).any():
-        raise ValueError("revenue at risk cannot be negative")
+        raise ValueError(f"revenue at risk cannot be negative; it is in {_where(amounts < 0)}")
     total = amounts.sum()
     if total == 0:
         raise ValueError("the total revenue at risk is 0: revenue at k is undefined")

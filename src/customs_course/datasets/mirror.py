@@ -4,6 +4,13 @@ Under IMTS 2010, imports are valued CIF and exports FOB, so A's imports should e
 exports by the cost of freight and insurance, a few per cent, plus reporting noise. Some flows
 carry planted mis-invoicing: A's importers under-invoice (to evade duty) or over-invoice (to
 move money out) from some year on; ``misinvoicing`` records the ground truth.
+
+Given the sandbox's declarations (``declarations=``), the sandbox country's own imports (reporter
+XA) in the declarations' years are their sums, so that the two datasets tell one story: per
+year, origin (the partner, as IMTS 2010 has it for imports) and HS6, ``import_value_cif`` is the
+sum of ``customs_value``, ``import_mass_kg`` of ``net_mass_kg``, and the partner's exports are
+the declared FOB values with the partner's reporting noise (or the true value, where a flow is
+mis-invoiced). Only the declarations' public columns are read.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ def make_mirror_flows(
     random_state: int | None = None,
     start_year: int = 2018,
     end_year: int = 2022,
+    declarations: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Make mirror trade statistics with the normal CIF/FOB gap and planted mis-invoicing.
 
@@ -50,6 +58,9 @@ def make_mirror_flows(
         Seed; the same seed and arguments give the same table.
     start_year, end_year : int, default=2018, 2022
         First and last years.
+    declarations : pandas.DataFrame or None, default=None
+        The sandbox's declarations; when given, reporter XA's rows of their years are derived
+        from them (see the module's docstring) and replace the generated ones.
 
     Returns
     -------
@@ -131,7 +142,7 @@ def make_mirror_flows(
     import_mass = np.where(active & (kind[flow] == 1), import_mass * factor, import_mass)
     unreported = g.random(len(flow)) < PARAMS["export_unreported_share"]
 
-    return pd.DataFrame({
+    flows = pd.DataFrame({
         "year": year.astype(np.int16),
         "reporter": categorical(rep[flow], "country"),
         "partner": categorical(partner[flow], "country"),
@@ -142,3 +153,47 @@ def make_mirror_flows(
         "export_mass_kg": np.where(unreported, np.nan, np.round(export_mass, 0)),
         "misinvoicing": categorical(np.where(active, kind[flow], 0), KINDS),
     })
+    if declarations is None:
+        return flows
+    return _with_declared_imports(flows, declarations, seed)
+
+
+def _with_declared_imports(flows: pd.DataFrame, declarations: pd.DataFrame, seed: int
+                           ) -> pd.DataFrame:
+    """Replace reporter XA's rows of the declarations' years by the declarations' sums."""
+    year = pd.to_datetime(declarations["lodgement_date"]).dt.year
+    inside = year.between(flows["year"].min(), flows["year"].max())
+    keys = [year[inside].rename("year"), declarations.loc[inside, "origin_country"].astype(str),
+            declarations.loc[inside, "hs6"].astype(str)]
+    sums = (declarations.loc[inside, ["customs_value", "fob_value", "net_mass_kg"]]
+            .groupby(keys, observed=True, sort=True).sum(min_count=1).reset_index())
+    sums = sums[sums["origin_country"] != HOME_COUNTRY]
+    n = len(sums)
+    g = streams(seed, "mirror_flows", "declared_imports")["declared_imports"]
+    sigma = PARAMS["reporting_noise_sigma"]
+    under, over = PARAMS["under_invoicing"], PARAMS["over_invoicing"]
+    u = g.random(n)
+    kind = np.where(u < under["share"], 1, np.where(u > 1 - over["share"], 2, 0))
+    factor = np.where(kind == 1, g.uniform(under["factor_low"], under["factor_high"], n),
+                      np.where(kind == 2, g.uniform(over["factor_low"], over["factor_high"], n),
+                               1.0))
+    noise_value, noise_mass = g.normal(0, sigma, n), g.normal(0, sigma, n)
+    unreported = g.random(n) < PARAMS["export_unreported_share"]
+    # the partner records what really left: the declared FOB divided by the mis-invoicing factor
+    exports = sums["fob_value"].to_numpy() / factor * np.exp(noise_value)
+    export_mass = sums["net_mass_kg"].to_numpy() * np.exp(noise_mass)
+    dtypes = flows.dtypes
+    declared = pd.DataFrame({
+        "year": sums["year"].to_numpy(),
+        "reporter": HOME_COUNTRY,
+        "partner": sums["origin_country"].to_numpy(),
+        "hs6": sums["hs6"].to_numpy(),
+        "import_value_cif": np.round(sums["customs_value"].fillna(0).to_numpy(), 0),
+        "import_mass_kg": np.round(sums["net_mass_kg"].fillna(0).to_numpy(), 0),
+        "export_value_fob": np.where(unreported, np.nan, np.round(exports, 0)),
+        "export_mass_kg": np.where(unreported, np.nan, np.round(export_mass, 0)),
+        "misinvoicing": np.asarray(KINDS)[kind],
+    }).astype(dtypes.to_dict())
+    replaced = (flows["reporter"] == HOME_COUNTRY) & flows["year"].isin(sums["year"].unique())
+    out = pd.concat([flows[~replaced], declared], ignore_index=True)
+    return out.sort_values(["year", "reporter", "partner", "hs6"], ignore_index=True)

@@ -1,0 +1,70 @@
+"""Do the sandbox datasets tell one story: sums, references and counts that agree?"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from customs_course.datasets import load_dataset, make_edition, make_mirror_flows
+
+EDITIONS = ["small", "medium"]
+HOME = "XA"
+
+
+def declared_by_partner(declarations: pd.DataFrame, year: int) -> pd.Series:
+    lines = declarations[declarations["lodgement_date"].dt.year == year]
+    lines = lines[lines["origin_country"].astype(str) != HOME]
+    return lines.groupby(lines["origin_country"].astype(str))["customs_value"].sum()
+
+
+def mirror_by_partner(mirror: pd.DataFrame, year: int, column: str) -> pd.Series:
+    rows = mirror[(mirror["reporter"].astype(str) == HOME) & (mirror["year"] == year)]
+    return rows.groupby(rows["partner"].astype(str))[column].sum()
+
+
+def assert_one_world(declarations: pd.DataFrame, mirror: pd.DataFrame) -> None:
+    year = int(declarations["lodgement_date"].dt.year.max())
+    declared = declared_by_partner(declarations, year)
+    reported = mirror_by_partner(mirror, year, "import_value_cif").reindex(declared.index)
+    # A's imports by partner: the same sums, up to rounding each HS6 flow to whole dollars
+    gap = (reported - declared).abs() / declared
+    assert gap.max() < 0.001, f"partners whose imports differ: {gap[gap >= 0.001].head()}"
+    # the partner's side: FOB, below the CIF sums by the declarations' own CIF/FOB margin
+    xa = mirror[(mirror["reporter"].astype(str) == HOME) & (mirror["year"] == year)
+                & (mirror["misinvoicing"] == "none") & mirror["export_value_fob"].notna()]
+    margin = (declarations["customs_value"].sum() / declarations["fob_value"].sum())
+    observed = xa["import_value_cif"].sum() / xa["export_value_fob"].sum()
+    assert observed == pytest.approx(margin, rel=0.03)
+    assert observed >= 1.0, "imports CIF should not be below exports FOB"
+
+
+def test_does_the_mirror_generator_take_its_home_imports_from_the_declarations():
+    declarations = make_edition("declarations", "small")
+    mirror = make_mirror_flows(2_000, random_state=2022, declarations=declarations)
+    assert_one_world(declarations, mirror)
+
+
+def test_would_a_mirror_made_without_the_declarations_disagree():
+    # the check can fail: the independent generator gives other totals
+    declarations = make_edition("declarations", "small")
+    with pytest.raises(AssertionError):
+        assert_one_world(declarations, make_mirror_flows(2_000, random_state=2022))
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.xfail(strict=True, reason="editions.py (D1's file) does not yet pass the "
+                   "declarations to make_mirror_flows(declarations=...)")
+def test_do_the_editions_mirror_flows_match_their_declarations(edition):
+    assert_one_world(load_dataset("declarations", edition),
+                     load_dataset("mirror_flows", edition))
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_does_every_clearance_record_refer_to_a_declaration_and_each_once(edition):
+    declarations = load_dataset("declarations", edition)
+    clearance = load_dataset("clearance_events", edition)
+    known = np.isin(clearance["declaration_id"], declarations["declaration_id"])
+    assert known.all(), f"{(~known).sum()} clearance records name no declaration"
+    assert clearance["declaration_id"].is_unique
+    assert len(clearance) == declarations["declaration_id"].nunique()
