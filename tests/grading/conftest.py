@@ -164,6 +164,16 @@ def roster():
     return write_roster
 
 
+@pytest.fixture
+def rostered_ps1(ps1_course, tmp_path, request) -> Path:
+    """The ps1 course with the requesting test module's ``IDS`` imported as its roster."""
+    from customs_course.grading.roster import import_roster
+
+    ids = request.module.IDS
+    import_roster(write_roster(tmp_path / "roster.csv", ids), course_root=ps1_course)
+    return ps1_course
+
+
 @pytest.fixture(scope="module")
 def ps1_release(tmp_path_factory) -> nbformat.NotebookNode:
     """The student version of ps1 as nbgrader generates it (no gradebook involved)."""

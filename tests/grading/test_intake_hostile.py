@@ -19,7 +19,6 @@ import pytest
 from customs_course.cli import main
 from customs_course.grading.course import GradingCourse, GradingError
 from customs_course.grading.intake import collect_submissions
-from customs_course.grading.roster import import_roster
 from customs_course.grading.unpack import MB, Refused, printable, spool
 
 IDS = ["s01", "s02", "s03", "s04", "s05", "s06"]
@@ -27,9 +26,8 @@ MiB = 1 << 20
 
 
 @pytest.fixture
-def course(ps1_course, roster, tmp_path):
-    import_roster(roster(tmp_path / "roster.csv", IDS), course_root=ps1_course)
-    return ps1_course
+def course(rostered_ps1):
+    return rostered_ps1
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 
 from customs_course.grading.course import GradingCourse
 from customs_course.grading.intake import collect_submissions
-from customs_course.grading.roster import import_roster
 
 IDS = ["s01", "s02", "s03", "s04", "s05"]
 EARLY = "2026-03-01 16:00:00.000000 UTC"  # nbgrader's exchange writes this format
@@ -19,9 +18,8 @@ LATER = "2026-03-02 09:00:00.000000 UTC"
 
 
 @pytest.fixture
-def course(ps1_course, roster, tmp_path):
-    import_roster(roster(tmp_path / "roster.csv", IDS), course_root=ps1_course)
-    return ps1_course
+def course(rostered_ps1):
+    return rostered_ps1
 
 
 @pytest.fixture
