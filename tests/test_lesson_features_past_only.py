@@ -18,6 +18,7 @@ from customs_course.fraud_model import (
     AnomalyFeatures,
     DeclarationFeatures,
     found_irregular,
+    lodgement_columns,
     past_hit_rate,
     result_recorded_day,
 )
@@ -107,3 +108,13 @@ def test_are_the_pipeline_features_of_a_line_blind_to_the_period_scored(lines):
     features = DeclarationFeatures().fit(past)
     whole = features.transform(scored)
     pd.testing.assert_frame_equal(features.transform(scored.iloc[1::3]), whole.iloc[1::3])
+
+
+def test_does_a_model_see_no_column_that_customs_fills_after_lodgement(lines):
+    """Channel, control, its selection (rule or random audit) and its outcome are decided by
+    Customs: a model given them learns which lines were controlled, not which are risky."""
+    columns = set(lodgement_columns(lines))
+    decided = {"risk_channel", "inspected", "selection", "inspection_outcome"}
+    assert decided <= set(lines.columns)
+    assert not columns & decided
+    assert not columns & {"fraud_type", "revenue_at_risk"}

@@ -51,7 +51,7 @@ __all__ = [
     "safe_log_ratio",
 ]
 
-DECIDED_BY_CUSTOMS = ("risk_channel", "inspected", "inspection_outcome")
+DECIDED_BY_CUSTOMS = ("risk_channel", "inspected", "selection", "inspection_outcome")
 GROUND_TRUTH = ("fraud_type", "revenue_at_risk")  # only a sandbox has these
 HIGH_CARDINALITY = ["importer", "declarant", "hs6", "origin", "hs6_origin", "departure"]
 LOW_CARDINALITY = ["office", "mode", "procedure"]
