@@ -20,9 +20,11 @@ from customs_course.datasets.editions import (
     EDITION_FORMATS,
     EDITIONS,
     FORMATS,
+    STREAMED_EDITIONS,
     dataset_path,
     make_edition,
     write_frame,
+    write_streamed,
 )
 
 
@@ -95,6 +97,11 @@ def _generate(name: str, edition: str, fmt: str, path: Path) -> None:
     if edition == "large":
         print(f"Generating the large edition of {name}; this takes about half a minute...",
               file=sys.stderr)
+    if edition in STREAMED_EDITIONS:  # never the whole declarations table in memory
+        derived = name in DERIVED_FROM_DECLARATIONS
+        write_streamed(name, edition, path, declarations_path=(
+            dataset_file("declarations", edition) if derived else None))
+        return
     declarations = None
     if name in DERIVED_FROM_DECLARATIONS:
         declarations = load_dataset("declarations", edition, format=fmt)

@@ -63,18 +63,18 @@ def read_declarations(path: str | os.PathLike, columns: Iterable[str],
     columns = list(dict.fromkeys(["declaration_id", *columns]))
     card = load_card("declarations")
     subset = {"columns": [c for c in card["columns"] if c["name"] in columns]}
-    carry = None
+    pending = None  # the last batch: its last declaration may go on in the next one
     for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows, columns=columns):
         frame = apply_card(batch.to_pandas(), subset)
-        if carry is not None:
-            frame = pd.concat([carry, frame], ignore_index=True)
-        ids = frame["declaration_id"].to_numpy()
-        last = ids == ids[-1]  # the last declaration may go on in the next batch
-        carry = frame[last].reset_index(drop=True)
-        if not last.all():
-            yield frame[~last].reset_index(drop=True)
-    if carry is not None:
-        yield carry
+        if pending is not None:
+            ids = pending["declaration_id"].to_numpy()
+            last = ids == ids[-1]
+            frame = pd.concat([pending[last], frame], ignore_index=True)
+            if not last.all():
+                yield pending[~last].reset_index(drop=True)
+        pending = frame
+    if pending is not None:
+        yield pending
 
 
 def clearance_events(path: str | os.PathLike, seed: int, chunk_rows: int = CHUNK_ROWS
