@@ -8,6 +8,8 @@ where a streamed build could go wrong (a declaration cut in two, a draw counted 
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -36,6 +38,12 @@ def _assert_same_table(streamed_frame: pd.DataFrame, in_memory: pd.DataFrame) ->
 
 
 @pytest.fixture(scope="module")
+def in_memory_declarations():
+    """make_declarations for the sizes of the chunk tests, each made once."""
+    return functools.cache(lambda n_rows: make_declarations(n_rows, random_state=7))
+
+
+@pytest.fixture(scope="module")
 def small_file(tmp_path_factory):
     """The small edition's declarations, written as a streamed build writes them."""
     path = tmp_path_factory.mktemp("streamed") / "declarations_small.parquet"
@@ -46,19 +54,22 @@ def test_is_the_edition_size_of_the_tests_that_of_the_small_edition():
     assert editions.EDITIONS["small"]["declarations"] == SMALL_LINES
 
 
-@pytest.mark.parametrize("n_rows", [
-    2 * BLOCK_LINES + 1_234,  # three chunks, the last one short
-    2 * BLOCK_LINES,          # a multiple of the chunk size: no empty last chunk
-    BLOCK_LINES + 1,          # one line past a chunk
+@pytest.mark.parametrize(("n_rows", "chunk_rows"), [
+    (2 * BLOCK_LINES + 1_234, BLOCK_LINES),  # three chunks, the last one short
+    (2 * BLOCK_LINES + 1_234, 2 * BLOCK_LINES),  # a chunk of two blocks, then a short one
+    (2 * BLOCK_LINES, 2 * BLOCK_LINES),  # a multiple of the chunk size: no empty last chunk
+    (2 * BLOCK_LINES + 1, 2 * BLOCK_LINES),  # one line past a chunk
+    (BLOCK_LINES + 1, BLOCK_LINES),
 ])
-def test_are_declarations_written_in_chunks_the_in_memory_table(tmp_path, n_rows):
+def test_are_declarations_written_in_chunks_the_in_memory_table(tmp_path, n_rows, chunk_rows,
+                                                               in_memory_declarations):
     path = tmp_path / "declarations.parquet"
-    written = write_declarations(path, n_rows, random_state=7, chunk_rows=BLOCK_LINES,
+    written = write_declarations(path, n_rows, random_state=7, chunk_rows=chunk_rows,
                                  check=lambda frame: check_frame(frame, "declarations"))
     assert written == n_rows
     assert pq.ParquetFile(path).metadata.num_row_groups == -(-n_rows // BLOCK_LINES)
     from_file = pd.read_parquet(path)
-    in_memory = make_declarations(n_rows, random_state=7)
+    in_memory = in_memory_declarations(n_rows)
     _assert_same_table(from_file, in_memory)
     # HS codes stay text with their leading zeros (chapters 01 to 09), in the file itself too
     assert pq.read_schema(path).field("hs6").type.value_type == pa.string()
