@@ -166,3 +166,32 @@ def test_does_the_loader_generate_a_streamed_edition_by_streaming(tmp_path, monk
     assert made == ["declarations", "clearance_events"]
     in_memory = make_edition("clearance_events", "small", declarations=small_declarations)
     _assert_same_table(events, in_memory)
+
+
+@pytest.fixture(scope="module")
+def blocks_file(tmp_path_factory):
+    """Declarations in three row groups (blocks), as the large edition's file is written."""
+    path = tmp_path_factory.mktemp("blocks") / "declarations.parquet"
+    write_declarations(path, 2 * BLOCK_LINES + 1_234, random_state=7)
+    return path
+
+
+def test_are_chunks_cut_alike_whatever_the_columns_read(blocks_file):
+    # pyarrow's own batches end at row groups for dictionary columns but not for the others:
+    # the clearance events' two readings (ids, then the columns) must still agree
+    sizes = {columns: [len(c) for c in streamed.read_declarations(blocks_file, columns, 50_000)]
+             for columns in (("declaration_id",), streamed.CLEARANCE_COLUMNS)}
+    assert len(set(map(tuple, sizes.values()))) == 1
+    assert len(sizes[("declaration_id",)]) == 3
+    assert sum(sizes[("declaration_id",)]) == 2 * BLOCK_LINES + 1_234
+
+
+def test_are_clearance_events_of_a_file_in_row_groups_the_in_memory_ones(
+        blocks_file, in_memory_declarations):
+    from customs_course.datasets import make_clearance_events
+
+    events = pd.concat(list(streamed.clearance_events(blocks_file, 11, 50_000)),
+                       ignore_index=True)
+    in_memory = make_clearance_events(
+        declarations=in_memory_declarations(2 * BLOCK_LINES + 1_234), random_state=11)
+    _assert_same_table(events, in_memory)

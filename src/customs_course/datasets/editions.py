@@ -4,6 +4,8 @@
 ``<out_dir>/<name>/<name>_<edition>.parquet`` and ``.csv`` for every dataset and records their
 sha256 in ``<out_dir>/manifest.sha256`` (the format of ``sha256sum``, so
 ``cd datasets && sha256sum -c manifest.sha256`` checks them). The same seed gives the same bytes.
+The large edition is built by streaming (:func:`write_streamed`): its declarations are never
+held in memory whole, so memory follows the chunk size, not the line count.
 """
 
 from __future__ import annotations

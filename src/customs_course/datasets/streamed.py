@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -56,16 +57,37 @@ def write_parquet(frames: Iterable[pd.DataFrame], path: str | os.PathLike,
     return rows
 
 
+def _line_ranges(path: str | os.PathLike, columns: list[str], chunk_rows: int
+                 ) -> Iterator[pa.Table]:
+    """Lines ``[k * chunk_rows, (k + 1) * chunk_rows)`` of a Parquet file, k = 0, 1, ...
+
+    The ranges depend on the line count only (pyarrow's batches end at row groups when there
+    are dictionary columns), so two readings of different columns cut the file alike. Each
+    reads the row groups that overlap it: the file must be in row groups of a bounded size, as
+    :func:`~customs_course.datasets.declarations.write_declarations` writes it.
+    """
+    parquet = pq.ParquetFile(path)
+    meta = parquet.metadata
+    starts = np.cumsum([0] + [meta.row_group(i).num_rows for i in range(meta.num_row_groups)])
+    for low in range(0, int(starts[-1]), chunk_rows):
+        high = min(low + chunk_rows, int(starts[-1]))
+        first = int(np.searchsorted(starts, low, side="right")) - 1
+        stop = int(np.searchsorted(starts, high, side="left"))
+        table = parquet.read_row_groups(range(first, stop), columns=columns)
+        yield table.slice(low - int(starts[first]), high - low)
+
+
 def read_declarations(path: str | os.PathLike, columns: Iterable[str],
                       chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
     """Yield ``columns`` of a declarations file, about ``chunk_rows`` lines at a time, in file
-    order, with the card's dtypes; a declaration's lines always come in the same chunk."""
+    order, with the card's dtypes; a declaration's lines always come in the same chunk, and
+    the chunks are the same whatever the columns."""
     columns = list(dict.fromkeys(["declaration_id", *columns]))
     card = load_card("declarations")
     subset = {"columns": [c for c in card["columns"] if c["name"] in columns]}
-    pending = None  # the last batch: its last declaration may go on in the next one
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows, columns=columns):
-        frame = apply_card(batch.to_pandas(), subset)
+    pending = None  # the last range read: its last declaration may go on in the next one
+    for table in _line_ranges(path, columns, chunk_rows):
+        frame = apply_card(table.to_pandas(), subset)
         if pending is not None:
             ids = pending["declaration_id"].to_numpy()
             last = ids == ids[-1]
