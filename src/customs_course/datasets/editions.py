@@ -200,7 +200,8 @@ def build_editions(
         Folder to write to; None means :func:`customs_course.paths.data_dir` (``datasets/`` of
         the checkout, or the folder named by ``CUSTOMS_COURSE_DATA``).
     editions : iterable of str, default=('small', 'medium')
-        Editions to write; 'large' (millions of rows, Parquet only) takes about half a minute.
+        Editions to write; 'large' (millions of rows, Parquet only) takes minutes, streamed
+        in less than 1 GiB of memory (``benchmarks/bench_datasets.py`` measures it).
     formats : iterable of str, default=('parquet', 'csv')
         File formats. The large edition is always written as Parquet only.
 
