@@ -397,12 +397,13 @@ def make_declarations(
 
 def write_declarations(path, n_rows: int, *, random_state: int | None = None,
                        chunk_rows: int = 1_000_000, start: str = "2022-01-01",
-                       end: str = "2022-12-31") -> int:
+                       end: str = "2022-12-31", check=None) -> int:
     """Write a declarations table of any size to Parquet without holding it in memory.
 
     Blocks are generated ``chunk_rows`` at a time (rounded up to whole blocks) and written as
     row groups of ``BLOCK_LINES`` lines, so the file is the same, byte for byte, whatever
-    ``chunk_rows`` is. Returns the number of lines written.
+    ``chunk_rows`` is. ``check``, if given, is called on each chunk before it is written (the
+    data card's check). Returns the number of lines written.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -412,7 +413,9 @@ def write_declarations(path, n_rows: int, *, random_state: int | None = None,
 
     def flush() -> None:
         nonlocal writer
-        table = pa.Table.from_pandas(pd.concat(buffer, ignore_index=True), preserve_index=False)
+        frame = pd.concat(buffer, ignore_index=True)
+        table = pa.Table.from_pandas(frame if check is None else check(frame),
+                                     preserve_index=False)
         if writer is None:
             writer = pq.ParquetWriter(path, table.schema, compression="zstd")
         writer.write_table(table, row_group_size=BLOCK_LINES)
