@@ -120,6 +120,44 @@ def test_is_the_share_of_findings_without_revenue_among_findings_only():
     assert cal.no_revenue_found_share(frame) == 0.5
 
 
+def test_are_random_audits_left_out_of_the_rule_selected_controls():
+    frame = lines(inspected=[True, True, False, True],
+                  selection=["rule", "random", None, "RULE"])
+    assert cal.rule_selected(frame).tolist() == [True, False, False, False]
+    assert cal.rule_selected(frame.drop(columns="selection")).tolist() == [True, True, False, True]
+
+
+def test_does_the_selection_bias_cost_train_on_rule_selected_past_controls_only(monkeypatch):
+    n = 40
+    frame = lines(
+        lodgement_date=pd.date_range("2022-01-01", periods=n, freq="D"),
+        inspected=[i % 2 == 0 for i in range(n)],
+        selection=["random" if i % 4 == 0 else ("rule" if i % 2 == 0 else None)
+                   for i in range(n)],
+        fraud_type=["origin" if i % 3 == 0 else "none" for i in range(n)],
+        inspection_outcome=["origin" if i % 3 == 0 else "no_irregularity" for i in range(n)],
+    )
+    past = pd.Series([i < 30 for i in range(n)])
+    trained = []
+
+    class Constant:
+        def __init__(self, value):
+            self.value = value
+
+    def fit(train, label):
+        trained.append(train.index.tolist())
+        return Constant(float(len(trained)))
+
+    monkeypatch.setattr(cal, "_score", lambda model, rows: np.full(len(rows), model.value))
+    cost, selected, audit, spread = cal.selection_bias_cost(
+        frame, past, ~past, detection=1.0, fit=fit, seeds=(1, 2))
+    rule_past = [i for i in range(30) if i % 4 == 2]
+    assert trained[0] == rule_past
+    assert len(trained) == 3 and all(len(rows) == len(rule_past) for rows in trained[1:])
+    assert all(max(rows) < 30 for rows in trained[1:])
+    assert cost == audit - selected and spread >= 0
+
+
 # --- the pass/fail judgement ------------------------------------------------------------------
 
 def test_is_a_range_inclusive_at_both_bounds():
@@ -192,9 +230,36 @@ def test_does_an_unknown_edition_exit_2():
     assert "error: " in result.stderr and "invalid choice" in result.stderr
 
 
+# --- the medium edition against every target ----------------------------------------------
+
+#: Targets the medium edition does not meet yet, with the reason (issue 13 stays open for them).
+KNOWN_MISSES = {
+    "best_rule_precision_1pct": "the HS6 x origin history rule reaches 0.275 at 1% (target "
+                                "<= 0.25): a lift of 3.1 over the 8.8% base rate, below the DATE "
+                                "importer rule's 4.9, but above the absolute target",
+}
+
+
+@pytest.fixture(scope="module")
+def medium_rows():
+    rows = cal.calibrate(cal.load_edition_declarations("medium", None))
+    return {row.target.key: row for row in rows}
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="generator recalibration in progress (issue 13)")
-def test_does_the_medium_edition_meet_every_target():
+@pytest.mark.parametrize("key", [
+    pytest.param(t.key, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[t.key]))
+    if t.key in KNOWN_MISSES else t.key
+    for t in cal.TARGETS])
+def test_does_the_medium_edition_meet_the_target(medium_rows, key):
+    row = medium_rows[key]
+    assert row.passed is not False, f"{row.target.name}: {row.figure.value:.4g} {row.figure.note}"
+
+
+@pytest.mark.slow
+def test_does_the_command_exit_0_exactly_when_the_medium_edition_meets_every_target(medium_rows):
     result = subprocess.run([sys.executable, "-m", "customs_course.cli", "datasets",
                              "calibrate", "--edition", "medium"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    met = all(row.passed is not False for row in medium_rows.values())
+    assert result.returncode == (0 if met else 1), result.stdout + result.stderr
+    assert all(row.target.name in result.stdout for row in medium_rows.values())

@@ -75,3 +75,15 @@ def test_does_each_learning_path_add_up_its_steps():
     for path in paths.values():
         assert path["hours"].iloc[-1] == pytest.approx(path["hours"].iloc[:-1].sum())
         assert (path["hours"].iloc[:-1] > 0).all()
+
+
+@pytest.mark.parametrize("stated, reported",
+                         [("6", False), ("6.5", False), ("7", True), ("5", True)])
+def test_is_a_level_page_whose_hours_disagree_with_its_pages_reported(course_copy, stated,
+                                                                      reported):
+    """Level 1 takes 6.08 hours by its pages: half an hour either side passes, more does not."""
+    page = course_copy / "book" / "levels" / "level1_leaders.md"
+    text = page.read_text()
+    stated_time = text[text.index("about "):text.index(" hours")]
+    page.write_text(text.replace(stated_time, f"about {stated}"))
+    assert any("level1_leaders.md states" in p for p in validate(course_copy)) is reported

@@ -65,6 +65,28 @@ def test_are_ties_broken_by_input_order_every_time():
     assert all(top_k(scores, 3).tolist() == top_k(scores, 3).tolist() for _ in range(5))
 
 
+def test_are_ties_broken_by_input_order_in_a_tie_too_large_for_any_sort_to_hide():
+    """500 rows share one score, mixed with others: numpy's quicksort reorders such a tie.
+
+    With fewer than 17 tied rows every numpy sort keeps input order (insertion sort), so a
+    small tie cannot tell a stable sort from an unstable one; this one can.
+    """
+    rng = np.random.default_rng(0)
+    scores = rng.choice([0.2, 0.5, 0.9], size=1500, p=[0.3, 0.4, 0.3])
+    tied = np.flatnonzero(scores == 0.5)
+    above = int((scores > 0.5).sum())
+    count = above + 100  # the budget cuts through the tie
+    # Guard: the unstable sort really does break this tie out of input order.
+    unstable = np.argsort(-scores, kind="quicksort")[above:count]
+    assert not np.array_equal(np.sort(unstable), tied[:100])
+    mask = top_k(scores, count)
+    assert mask[scores > 0.5].all()
+    assert np.flatnonzero(mask & (scores == 0.5)).tolist() == tied[:100].tolist()
+    truth = np.zeros(len(scores), dtype=bool)
+    truth[tied[:100]] = True
+    assert precision_at_k(truth, scores, count) == pytest.approx(100 / count)
+
+
 @pytest.mark.parametrize(
     ("k", "n_rows", "expected"),
     [(0.1, 1000, 100), (0.07, 100, 7), (0.05, 10, 1), (0.25, 2, 1), (0.15, 10, 2),

@@ -53,19 +53,34 @@ def test_are_the_missing_values_the_planted_ones(damaged, column):
     assert found(dirty[column].isna()) == planted(problems, "missing", column)
 
 
-def test_are_masses_in_grams_found_against_the_median_of_their_hs_code(damaged):
-    dirty, problems = damaged
-    per_unit = dirty["net_mass_kg"] / dirty["quantity"]
+#: A code with this many lines has a median that one line in grams cannot move (calibration's
+#: thin-code threshold); in thinner codes the median can be the line in grams itself, so the
+#: rule cannot see it: the level 2 lesson and the data-quality assignment say so.
+REFERENCE_LINES = 20
+
+
+def grams_found_and_checkable(dirty: pd.DataFrame, problems: pd.DataFrame):
+    """Lines flagged by the median rule; planted lines in codes with a usable median."""
+    positive = dirty["quantity"] > 0
+    per_unit = (dirty["net_mass_kg"] / dirty["quantity"])[positive]
     ratio = per_unit / per_unit.groupby(dirty["hs6"], observed=True).transform("median")
-    assert found((ratio > 100) & (dirty["quantity"] > 0)) == planted(problems, "grams_not_kg")
+    lines_of_code = dirty.groupby("hs6", observed=True)["hs6"].transform("size")
+    checkable = {row for row in planted(problems, "grams_not_kg")
+                 if lines_of_code[row] >= REFERENCE_LINES}
+    return set(ratio.index[ratio > 100]), checkable
+
+
+def test_are_masses_in_grams_found_against_the_median_of_their_hs_code(damaged):
+    flagged, checkable = grams_found_and_checkable(*damaged)
+    assert checkable, "no planted line in grams sits in a code with a usable median"
+    assert checkable <= flagged <= planted(damaged[1], "grams_not_kg")
 
 
 @pytest.mark.parametrize("seed", [0, 2, 31, 2022])
 def test_does_the_grams_check_hold_for_other_seeds(declarations, seed):
     dirty, problems = add_quality_problems(declarations, random_state=seed)
-    per_unit = (dirty["net_mass_kg"] / dirty["quantity"])[dirty["quantity"] > 0]
-    ratio = per_unit / per_unit.groupby(dirty["hs6"], observed=True).transform("median")
-    assert set(ratio.index[ratio > 100]) == planted(problems, "grams_not_kg")
+    flagged, checkable = grams_found_and_checkable(dirty, problems)
+    assert checkable <= flagged <= planted(problems, "grams_not_kg")
 
 
 @pytest.mark.parametrize("column", IMPOSSIBLE_COLUMNS)

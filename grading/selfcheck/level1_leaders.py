@@ -5,7 +5,9 @@ repeats the computation of the lesson's hidden code cell whose chart or table th
 read from; change both together. After a change to the data or a question, run
 ``customs-course selfcheck update``; a test fails while a stored hash and its recipe disagree.
 Choices are asked as lists of letters (kind ``set``), so that no answer is a word that appears
-in the lessons' text.
+in the lessons' text. Level 1 asks for judgement, not for a number copied from a chart (issue 15,
+point 12): where a statement rests on a figure of the page, its recipe decides from the data
+whether the statement holds, so the answer follows the data.
 """
 
 from functools import cache
@@ -15,6 +17,11 @@ import pandas as pd
 
 from customs_course.datasets import load_dataset
 from customs_course.metrics import precision_at_k, revenue_at_k
+
+
+def letters(**holds: bool) -> list[str]:
+    """The letters of the statements that hold, such as ``letters(A=False, B=True)``."""
+    return sorted(letter for letter, true in holds.items() if true)
 
 
 @cache
@@ -27,35 +34,15 @@ def release_hours(edition: str) -> pd.Series:
     return (clearance["release_time"] - clearance["arrival_time"]).dt.total_seconds() / 3600
 
 
-# Lesson 1: the mirror figure (value exported to XA but not recorded, in the last year).
-def mirror_gap_last_year() -> float:
-    mirror = data("mirror_flows", "medium")
-    xa = mirror[(mirror["reporter"] == "XA") & (mirror["export_value_fob"] > 0)
-                & (mirror["import_value_cif"] > 0)]
-    log_gap = np.log(xa["import_value_cif"] / xa["export_value_fob"])
-    low = xa[(log_gap - log_gap.median()) < -0.4]
-    missing = (low["export_value_fob"] - low["import_value_cif"]).groupby(low["year"]).sum()
-    return float(missing.reindex(sorted(xa["year"].unique()), fill_value=0).iloc[-1] / 1e6)
-
-
-# Lesson 2: the table by channel and the selection figure (small editions).
-def red_median() -> float:
-    clearance = data("clearance_events", "small")
-    return float(release_hours("small")[clearance["risk_channel"] == "red"].median())
-
-
+# Lesson 2: the selection figure (share of the revenue at risk in uncontrolled lines; medium
+# editions, as all of level 1). Lesson 1's questions are judgement only.
 def unseen_revenue() -> float:
-    declarations = data("declarations", "small")
+    declarations = data("declarations", "medium")
     revenue, controlled = declarations["revenue_at_risk"], declarations["inspected"]
     return float(revenue[~controlled].sum() / revenue.sum() * 100)
 
 
-# Lesson 3: the agency chart and the scorecard (medium editions).
-def health_median() -> float:
-    clearance = data("clearance_events", "medium")
-    return float(release_hours("medium")[clearance["agency_hold"] == "health"].median())
-
-
+# Lesson 3: the scorecard's last line and (below) the agency chart (medium editions).
 def found_share() -> float:
     declarations = data("declarations", "medium")
     found = declarations["inspected"] & (declarations["inspection_outcome"] != "no_irregularity")
@@ -63,62 +50,33 @@ def found_share() -> float:
     return float(revenue[found].sum() / revenue.sum() * 100)
 
 
-# Lesson 4: the targeting experiment (the same set-up as the lesson's hidden cell).
-CATEGORICAL = ["origin_country", "office", "procedure", "mode_of_transport"]
-
-
+# Lesson 4: the targeting experiment of the last quarter (the same set-up as the lesson's
+# hidden cell: L5-01's pipeline against the best of the calibration's simple rules).
 @cache
 def targeting_scores() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
 
-    declarations = data("declarations", "medium")
-    past = declarations["lodgement_date"] < "2022-10-01"
-    test = declarations[~past]
-    train = declarations[past & declarations["inspected"]]
-    label = train["inspection_outcome"] != "no_irregularity"
-    log_unit_value = np.log(declarations["fob_value"] / declarations["net_mass_kg"])
-    usual_price = log_unit_value[past].groupby(declarations.loc[past, "hs6"],
-                                               observed=True).median()
-    history = label.groupby(train["importer_id"], observed=True).agg(["sum", "size"])
-    prior = label.mean()
-    importer_rate = (history["sum"] + 5 * prior) / (history["size"] + 5)
-    caught_before = set(history.index[history["sum"] > 0])
+    from customs_course.calibration import rule_scores
+    from customs_course.fraud_model import found_irregular, fraud_pipeline, lodgement_columns
 
-    def features(lines):
-        table = pd.DataFrame({
-            "log_value": np.log(lines["customs_value"]),
-            "price_vs_usual": log_unit_value[lines.index]
-            - lines["hs6"].map(usual_price).astype(float),
-            "cif_over_fob": lines["customs_value"] / lines["fob_value"],
-            "tariff_rate": lines["tariff_rate"],
-            "preference": lines["preference_claimed"].astype(int),
-            "other_departure": (
-                lines["departure_country"].astype(str) != lines["origin_country"].astype(str)
-            ).astype(int),
-            "importer_rate": lines["importer_id"].map(importer_rate).astype(float).fillna(prior),
-            "chapter": lines["hs6"].astype(str).str[:2].astype(int),
-        })
-        for column in CATEGORICAL:
-            table[column] = lines[column].cat.codes
-        return table
+    lines = data("declarations", "medium")
+    past = lines["lodgement_date"] < "2022-10-01"
+    test = ~past
+    train = lines[past & lines["inspected"]]
+    with threadpool_limits(1):
+        model = fraud_pipeline().fit(train[lodgement_columns(train)], found_irregular(train))
+        model_score = model.predict_proba(lines.loc[test, lodgement_columns(lines)])[:, 1]
+    truth = (lines.loc[test, "fraud_type"] != "none").to_numpy()
+    revenue = lines.loc[test, "revenue_at_risk"].fillna(0).to_numpy()
+    rules = rule_scores(lines, past, test)
+    best = max(rules, key=lambda name: precision_at_k(truth, rules[name], 0.01))
+    return truth, revenue, model_score, rules[best]
 
-    X_train = features(train)
-    model = HistGradientBoostingClassifier(
-        max_iter=150, learning_rate=0.08, random_state=0,
-        categorical_features=[X_train.columns.get_loc(c) for c in CATEGORICAL],
-    )
-    model.fit(X_train, label.astype(int))
-    X_test = features(test)
-    model_score = model.predict_proba(X_test)[:, 1]
-    rule_points = (
-        (X_test["price_vs_usual"] < np.log(0.5)).astype(int)
-        + (test["tariff_rate"] >= 15).astype(int)
-        + (test["preference_claimed"] & (X_test["other_departure"] == 1)).astype(int)
-        + test["importer_id"].astype(str).isin({str(i) for i in caught_before}).astype(int)
-    )
-    rule_score = rule_points.to_numpy() + test["customs_value"].rank(pct=True).to_numpy() * 0.5
-    truth = (test["fraud_type"] != "none").to_numpy()
-    return truth, test["revenue_at_risk"].to_numpy(), model_score, rule_score
+
+def agency_holds_all_slower() -> bool:
+    clearance = data("clearance_events", "medium")
+    medians = release_hours("medium").groupby(clearance["agency_hold"], observed=True).median()
+    return bool(medians.drop("none").min() > medians["none"])
 
 
 def model_precision_5() -> float:
@@ -126,9 +84,14 @@ def model_precision_5() -> float:
     return precision_at_k(truth, model_score, 0.05)
 
 
-def rule_revenue_10() -> float:
-    _, revenue, _, rule_score = targeting_scores()
-    return revenue_at_k(revenue, rule_score, 0.10) * 100
+def model_revenue(budget: float) -> float:
+    _, revenue, model_score, _ = targeting_scores()
+    return revenue_at_k(revenue, model_score, budget)
+
+
+def rule_precision_5() -> float:
+    truth, _, _, rule_score = targeting_scores()
+    return precision_at_k(truth, rule_score, 0.05)
 
 
 # Lesson 5: the disclosure-control figure, table by HS6 x origin.
@@ -144,16 +107,19 @@ def hs6_origin_suppressed() -> float:
 
 RECIPES = {
     "l1-1-data-driven": lambda: ["B", "D"],
-    "l1-1-mirror-gap": mirror_gap_last_year,
-    "l1-2-red-median": red_median,
-    "l1-2-unseen-revenue": unseen_revenue,
+    "l1-1-mirror-claim": lambda: ["A", "B", "D"],
+    "l1-2-release-pair": lambda: ["B", "C"],
+    "l1-2-selection-claims": lambda: letters(A=False, B=unseen_revenue() > 10, C=False, D=True),
     "l1-2-misleading": lambda: ["A", "C", "E"],
-    "l1-3-health-median": health_median,
-    "l1-3-found-share": found_share,
+    "l1-3-agency-claims": lambda: letters(A=False, B=agency_holds_all_slower(), C=False, D=True),
+    "l1-3-found-claims": lambda: letters(A=False, B=found_share() < 75, C=False, D=True),
     "l1-3-gaming": lambda: ["A", "B", "D"],
-    "l1-4-model-precision": model_precision_5,
-    "l1-4-rule-revenue": rule_revenue_10,
+    "l1-4-table-claims": lambda: letters(A=model_precision_5() > rule_precision_5(),
+                                         B=model_revenue(0.10) > model_revenue(0.05),
+                                         C=False, D=True),
+    "l1-4-ai-act": lambda: ["B", "C", "D"],
     "l1-4-questions": lambda: ["A", "B", "E"],
-    "l1-5-hs6-origin-suppressed": hs6_origin_suppressed,
+    "l1-5-disclosure-choices": lambda: letters(A=False, B=True, C=hs6_origin_suppressed() > 100 / 3,
+                                               D=False, E=True),
     "l1-5-governance": lambda: ["B", "C", "E"],
 }

@@ -15,7 +15,10 @@ student's object itself (``answer == expected``) lets that object decide: a subc
 - :func:`assert_close`: compares such values with numpy's operators only.
 
 Every function first checks (:func:`check_libraries`) that no function of pandas, numpy or
-``math`` was replaced by code from elsewhere, since converting a frame calls pandas. Pandas
+``math`` was replaced by code from elsewhere, since converting a frame calls pandas, and that
+the functions of the course's data, metric and disclosure modules (``load_dataset``,
+``precision_at_k``...) and of OpenDP, which the tests use to recompute their expected values,
+are still the ones found when this module was imported (same function, same ``__code__``). Pandas
 methods are called through the class (``pd.Series.to_numpy(s)``), so a method set on one object
 is ignored.
 
@@ -33,8 +36,10 @@ so the types it keeps are the real ones.
 from __future__ import annotations
 
 import functools
+import importlib
 import math
 import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +59,12 @@ TRUSTED_DIRS = tuple(os.path.dirname(m.__file__) + os.sep for m in (np, pd, os))
 CYTHON_FUNCTION = type(pd.api.types.infer_dtype)
 LIBRARIES = {"numpy": np, "pandas": pd, "pandas.testing": pd.testing,
              "pandas.api.types": pd.api.types, "math": math}
+
+#: the course's modules whose functions the tests call to recompute expected values
+COURSE_MODULES = ("customs_course.datasets", "customs_course.metrics",
+                  "customs_course.disclosure", "customs_course.targeting")
+#: packages whose functions are fingerprinted when this module is imported (if loaded by then)
+GUARDED_PACKAGES = ("customs_course", "opendp")
 
 
 def _is(x, types: tuple) -> bool:
@@ -98,10 +109,52 @@ def _namespaces():
                 yield f"pandas {base.__name__}", base
 
 
+def _guarded():
+    """(namespace, name, function) for the functions of the guarded modules and their classes."""
+    for module_name, module in list(sys.modules.items()):
+        if (module is None or module_name.split(".")[0] not in GUARDED_PACKAGES
+                or module_name.startswith("customs_course.grading") or module_name == __name__):
+            continue
+        for key, value in list(vars(module).items()):
+            if isinstance(value, type) and value.__module__ == module_name:
+                for attr, member in list(vars(value).items()):
+                    if callable(member) or isinstance(member, (property, classmethod,
+                                                               staticmethod)):
+                        yield value, attr, member
+            elif callable(value):
+                yield module, key, value
+
+
+def _parts(value) -> tuple:
+    """What a call of ``value`` runs: its code, defaults and keyword defaults (by identity)."""
+    func = value.fget if isinstance(value, property) else getattr(value, "__func__", value)
+    return tuple(getattr(func, a, None) for a in ("__code__", "__defaults__", "__kwdefaults__"))
+
+
+for _name in COURSE_MODULES:
+    importlib.import_module(_name)
+#: (namespace, name) -> (function, its parts), taken before any student code runs
+FINGERPRINTS = {(ns, key): (value, _parts(value)) for ns, key, value in _guarded()}
+_MISSING = object()
+
+
+def _check_course_functions() -> None:
+    for (namespace, key), (value, parts) in FINGERPRINTS.items():
+        now = vars(namespace).get(key, _MISSING)
+        if now is not value or any(a is not b for a, b in zip(_parts(now), parts, strict=True)):
+            where = getattr(namespace, "__qualname__", None) or namespace.__name__
+            raise AssertionError(
+                f"{where}.{key} was changed by the notebook: the tests cannot trust the "
+                "course's functions any more. Restart the kernel and run the notebook without "
+                "changing them"
+            )
+
 def check_libraries() -> None:
-    """Raise ``AssertionError`` if a class or function of pandas, numpy or math was replaced."""
+    """Raise ``AssertionError`` if a class or function of pandas, numpy or math was replaced,
+    or a function of the course's modules (or OpenDP) changed since this module was imported."""
     if pd.Series is not SERIES or pd.DataFrame is not FRAME:
         raise AssertionError("pandas' Series or DataFrame was replaced: the tests cannot run")
+    _check_course_functions()
     for where, namespace in _namespaces():
         for key, value in list(vars(namespace).items()):
             if _foreign_code(value):

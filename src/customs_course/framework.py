@@ -103,6 +103,25 @@ def validate(root: Path | None = None) -> list[str]:
     for level in framework["levels"]:
         problems += [f"level {level['id']} serves an unknown role {r}"
                      for r in level["roles"] if r not in roles]
+    problems += level_time_problems(framework, root)
+    return problems
+
+
+def level_time_problems(framework: dict, root: Path) -> list[str]:
+    """A level page's stated time must be its lessons' and exercises' times, within half an hour."""
+    problems = []
+    for level in framework["levels"]:
+        page = root / "book" / "levels" / f"{level['id']}.md"
+        if not page.exists():
+            continue
+        steps = [*(level.get("modules") or {}), *(level.get("exercises") or {})]
+        if not all(page_of(step, root).exists() for step in steps):
+            continue  # reported above
+        total = sum(page_facts(page_of(step, root))[1] for step in steps) / 60
+        stated = page_facts(page)[1] / 60
+        if abs(stated - total) > 0.5:
+            problems.append(f"book/levels/{level['id']}.md states about {stated:g} hours, but its "
+                            f"lessons and exercises take {total:.2f} hours: state the total")
     return problems
 
 

@@ -42,11 +42,13 @@ __all__ = [
     "MIN_MAD",
     "MissingColumnError",
     "log_unit_value",
+    "pilot_features",
     "reference_prices",
     "temporal_split",
     "unit_value_z",
 ]
 
+PILOT_CATEGORICAL = ("origin_country", "office", "mode_of_transport", "procedure")
 MAD_SCALE = 0.6745
 #: Floor on the MAD of log unit values: 0.01 in log units is a spread of 1% of the median price.
 MIN_MAD = 0.01
@@ -289,3 +291,47 @@ def unit_value_z(
             "mad"].to_numpy()
         z = z.fillna(pd.Series(level_z, index=lines.index))
     return z.fillna(0.0).where(log_uv.notna())
+
+
+def pilot_features(
+    lines: pd.DataFrame,
+    reference: pd.DataFrame,
+    *,
+    recorded=None,
+    prior_weight: float = 5.0,
+) -> pd.DataFrame:
+    """The features of lesson L4-02's model: what is known of each line when it is lodged.
+
+    The declared data of each line (value, unit value against ``reference`` lines, CIF/FOB,
+    duty rate, preference, departure, HS chapter, and the codes of ``PILOT_CATEGORICAL``) and
+    its importer's record: ``importer_controls``, the controls of the importer whose result was
+    recorded before the line's lodgement day, and ``importer_hit_rate``, the share of them that
+    found an irregularity, shrunk towards the overall rate by ``prior_weight`` imaginary
+    controls (:func:`customs_course.calibration.past_record`). ``recorded`` is when each
+    controlled line's result was recorded (aligned with ``lines``, such as the end of the
+    inspection from the clearance events); by default, its lodgement day. A line's own label,
+    and every result recorded on or after its day, never reach its features.
+
+    ``lines`` must hold every line whose control results may count (the whole table, not only
+    the lines to score); lines without a unit value get a missing ``unit_value_z``.
+    """
+    from customs_course.calibration import past_record  # calibration imports the model stack
+
+    record = past_record(lines, ["importer_id"], known=recorded, prior_weight=prior_weight)
+    value = pd.to_numeric(lines["customs_value"]).astype(float)
+    fob = pd.to_numeric(lines["fob_value"]).astype(float)
+    table = pd.DataFrame({
+        "log_value": np.log(value.where(value > 0)),  # missing where no value was declared
+        "unit_value_z": unit_value_z(lines, reference, invalid="nan"),
+        "cif_over_fob": value / fob.where(fob > 0),
+        "tariff_rate": lines["tariff_rate"].astype(float),
+        "preference": lines["preference_claimed"].astype(int),
+        "other_departure": (lines["departure_country"].astype(str)
+                            != lines["origin_country"].astype(str)).astype(int),
+        "chapter": lines["hs6"].astype(str).str[:2].astype(int),
+        "importer_hit_rate": record["rate"],
+        "importer_controls": record["controls"],
+    }, index=lines.index)
+    for column in PILOT_CATEGORICAL:
+        table[column] = lines[column].astype("category").cat.codes
+    return table

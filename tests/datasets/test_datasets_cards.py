@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from customs_course import datasets
 from customs_course.datasets import (
@@ -13,14 +14,13 @@ from customs_course.datasets import (
     EDITIONS,
     GENERATOR_VERSION,
     clearance,
-    declarations,
     descriptions,
     load_card,
     make_edition,
     mirror,
     validate_frame,
 )
-from customs_course.datasets.cards import card_dtypes
+from customs_course.datasets.cards import _plain, card_dtypes, cards_dir, render_card
 
 
 @pytest.mark.parametrize("name", DATASET_NAMES)
@@ -49,21 +49,39 @@ def test_does_every_card_give_version_seed_editions_and_documented_columns(name)
     card_dtypes(card)  # every dtype can be built
 
 
-def _as_card(value):
-    """Lists in YAML are lists; tuples in code become lists too."""
-    if isinstance(value, dict):
-        return {k: _as_card(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [_as_card(v) for v in value]
-    return value
+def test_does_the_declarations_card_show_the_generators_parameters_without_a_copy():
+    from customs_course.datasets._declaration_params import PARAMS
+
+    with (cards_dir() / "declarations" / "card.yml").open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    assert "parameters" not in raw, "the card must not keep its own copy of the parameters"
+    card = load_card("declarations")
+    assert card["parameters"] == PARAMS
+    assert "{p[" not in yaml.safe_dump(card), "a field of the card text was not rendered"
 
 
-def test_does_the_declarations_card_state_the_generators_parameters():
-    assert load_card("declarations")["parameters"] == _as_card(declarations.PARAMS)
+def test_does_the_card_text_follow_a_change_of_the_parameters(monkeypatch):
+    from customs_course.datasets import _declaration_params
+
+    monkeypatch.setitem(_declaration_params.PARAMS["selectivity"], "random_audit_share", 0.123)
+    load_card.cache_clear()
+    try:
+        card = load_card("declarations")
+        assert "12% of declarations" in card["planted"]["selectivity"]
+        assert card["parameters"]["selectivity"]["random_audit_share"] == 0.123
+    finally:
+        load_card.cache_clear()
+
+
+def test_is_a_card_with_both_a_copy_and_a_reference_refused():
+    card = {"name": "x", "columns": [], "parameters": {},
+            "parameters_from": "customs_course.datasets._declaration_params:PARAMS"}
+    with pytest.raises(ValueError, match="both parameters and parameters_from"):
+        render_card(card)
 
 
 def test_do_the_other_cards_state_their_generators_parameters():
-    assert load_card("mirror_flows")["parameters"] == _as_card(mirror.PARAMS)
+    assert load_card("mirror_flows")["parameters"] == _plain(mirror.PARAMS)
     assert load_card("goods_descriptions")["parameters"]["noise"] == descriptions.NOISE
     card = load_card("clearance_events")["parameters"]
     assert card["pre_arrival_share"] == clearance.PRE_ARRIVAL

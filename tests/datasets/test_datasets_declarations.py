@@ -34,9 +34,39 @@ def test_is_fraud_a_few_per_cent_and_denser_among_inspected(df, fraud):
 def test_is_the_outcome_known_only_for_inspected_lines_and_the_truth_for_all(df):
     assert df["inspection_outcome"].isna().eq(~df["inspected"]).all()
     assert df["fraud_type"].notna().all() and df["revenue_at_risk"].notna().all()
-    found = df["inspection_outcome"].notna() & (df["inspection_outcome"] != "no_irregularity")
+    found = df["inspection_outcome"].notna() & ~df["inspection_outcome"].isin(
+        ["no_irregularity", "procedural"])
     assert (df.loc[found, "inspection_outcome"].astype(str)
             == df.loc[found, "fraud_type"].astype(str)).all()
+    # procedural findings carry no revenue; controls miss some frauds
+    procedural = df["inspection_outcome"] == "procedural"
+    assert procedural.any() and (df.loc[procedural, "revenue_at_risk"] == 0).all()
+    missed = df["inspected"] & (df["fraud_type"] != "none") & (
+        df["inspection_outcome"] == "no_irregularity")
+    assert missed.any()
+
+
+def test_is_the_random_audit_a_flagged_uniform_sample(df):
+    head = df.drop_duplicates("declaration_id")
+    assert head["selection"].isna().eq(~head["inspected"]).all()
+    random = head["selection"] == "random"
+    assert 0.03 < random.mean() < 0.07
+    # a uniform draw: its fraud rate is the population's, the rules' is far above it
+    fraud = (df["fraud_type"] != "none").groupby(df["declaration_id"]).any()
+    rate = fraud[head.loc[random, "declaration_id"]].mean()
+    assert abs(rate - fraud.mean()) < 0.3 * fraud.mean()
+    assert fraud[head.loc[head["selection"] == "rule", "declaration_id"]].mean() > 2 * rate
+
+
+def test_are_masses_heaped_and_a_few_values_missing_as_the_card_says(df):
+    from customs_course.datasets._declaration_params import PARAMS
+
+    mass = df["net_mass_kg"]
+    assert ((mass % 1 == 0) & (mass > 0)).mean() >= 0.5
+    zero = (mass == 0).mean()
+    assert 0.5 * PARAMS["dirt"]["mass_zero_share"] < zero < 2 * PARAMS["dirt"]["mass_zero_share"]
+    assert 0.002 < df["quantity"].isna().mean() < 0.01
+    assert df["customs_value"].max() <= 100e6
 
 
 def test_is_revenue_at_risk_positive_exactly_for_fraud(df, fraud):
@@ -54,9 +84,10 @@ def test_are_values_and_importer_sizes_heavy_tailed(df):
 
 def test_do_a_few_chapters_origins_and_modes_dominate(df):
     chapters = df["hs6"].astype(str).str[:2].value_counts(normalize=True)
-    assert chapters.head(5).sum() > 0.4
+    # thousands of codes in 96 chapters (issue 13): the top five chapters hold less than before
+    assert chapters.head(5).sum() > 0.15
     origins = df["origin_country"].value_counts(normalize=True)
-    assert origins.index[0] == "CN" and origins.iloc[0] > 0.15
+    assert origins.index[0] == "CN" and 0.35 <= origins.iloc[0] <= 0.55
     assert df["mode_of_transport"].value_counts(normalize=True).head(2).sum() > 0.8
 
 
@@ -100,16 +131,18 @@ def test_does_misclassification_drift_between_chapters(df):
     chapter = mis["hs6"].astype(str).str[:2].astype(int)
     early = chapter.isin([84, 85])
     late = chapter.isin([42, 61, 62, 64])
-    assert early[half].mean() > early[~half].mean() + 0.1
-    assert late[~half].mean() > late[half].mean() + 0.1
+    # misclassification now happens in every chapter, so the drifting ones are a smaller share
+    assert early[half].mean() > 1.5 * early[~half].mean()
+    assert late[~half].mean() > 1.5 * late[half].mean()
 
 
-def test_does_the_false_origin_hub_move_from_vn_to_my(df):
+def test_does_the_my_hub_scheme_start_mid_year(df):
     org = df[df["fraud_type"] == "origin"]
-    first = org["lodgement_date"].dt.month <= 4
-    last = org["lodgement_date"].dt.month >= 9
-    assert (org.loc[first, "origin_country"] == "VN").mean() > 0.8
-    assert (org.loc[last, "origin_country"] == "MY").mean() > 0.6
+    first = org["lodgement_date"].dt.month <= 6
+    last = org["lodgement_date"].dt.month >= 8
+    assert (org.loc[first, "origin_country"] == "MY").mean() == 0
+    assert (org.loc[last, "origin_country"] == "MY").mean() > 0.1
+    assert set(org.loc[first, "origin_country"].astype(str)) <= {"VN", "TH", "KH", "ID", "PH"}
     assert org["preference_claimed"].all()
 
 
@@ -118,7 +151,8 @@ def test_are_repeat_offenders_visible(df, fraud):
     busy = per_importer[per_importer["size"] >= 20]
     share = busy["sum"] / busy["size"]
     assert share.quantile(0.95) > 5 * fraud.mean() or share.max() > 0.3
-    assert (share == 0).mean() > 0.3
+    # fraud is about twice as common as before and offenders are less extreme (issue 13)
+    assert (share == 0).mean() > 0.1
 
 
 def test_do_electric_cars_gain_share_over_the_year(df):

@@ -85,3 +85,27 @@ def test_does_the_small_edition_regenerate_to_the_committed_checksums(tmp_path):
 def test_does_the_medium_edition_regenerate_to_the_committed_checksums(tmp_path):
     manifest = build_editions(tmp_path, editions=("medium",))
     assert read_manifest(manifest) == _committed("medium")
+
+
+def test_does_streaming_give_the_same_table_and_the_same_bytes_whatever_the_chunk(tmp_path):
+    from customs_course.datasets.declarations import (
+        BLOCK_LINES,
+        iter_declarations,
+        write_declarations,
+    )
+
+    n = 2 * BLOCK_LINES + 1_234  # three blocks, the last one short
+    one, three = tmp_path / "one.parquet", tmp_path / "three.parquet"
+    assert write_declarations(one, n, random_state=5, chunk_rows=BLOCK_LINES) == n
+    write_declarations(three, n, random_state=5, chunk_rows=3 * BLOCK_LINES)
+    assert one.read_bytes() == three.read_bytes()
+    whole = make_declarations(n, random_state=5)
+    pd.testing.assert_frame_equal(pd.read_parquet(one), whole, check_categorical=False)
+    blocks = list(iter_declarations(n, random_state=5))
+    assert [len(b) for b in blocks] == [BLOCK_LINES, BLOCK_LINES, 1_234]
+    # declarations never span two blocks, and ids and dates keep growing across them
+    assert whole["declaration_id"].is_monotonic_increasing
+    assert whole["lodgement_date"].is_monotonic_increasing
+    ends = [b["declaration_id"].iloc[-1] for b in blocks[:-1]]
+    starts = [b["declaration_id"].iloc[0] for b in blocks[1:]]
+    assert all(e < s for e, s in zip(ends, starts, strict=True))

@@ -8,7 +8,9 @@ import pytest
 
 from customs_course.datasets import load_card, make_edition
 
-CATEGORICAL = ["hs6", "origin_country", "departure_country", "office", "mode_of_transport",
+# hs6 has thousands of codes now (issue 13), past the 255 categories that gradient boosting
+# handles natively: it enters as its code number, the others as categories
+CATEGORICAL = ["origin_country", "departure_country", "office", "mode_of_transport",
                "procedure"]
 
 
@@ -28,7 +30,7 @@ def _features(d: pd.DataFrame, ref: pd.Series, hs_ref: pd.Series, hist: pd.DataF
         "importer_rate": d["importer_id"].map(rate).astype(float).fillna(prior),
         "importer_controls": d["importer_id"].map(hist["n"]).astype(float).fillna(0),
     }, index=d.index)
-    for column in CATEGORICAL:
+    for column in ["hs6", *CATEGORICAL]:
         X[column] = d[column].cat.codes
     return X
 
@@ -63,7 +65,7 @@ def test_does_gradient_boosting_beat_random_selection_by_the_cards_margin(medium
 def test_do_unit_value_outliers_find_most_undervaluation(medium_declarations):
     claim = load_card("declarations")["recoverable"]["unit_value_outliers"]
     df = medium_declarations
-    log_uv = np.log(df["fob_value"] / df["net_mass_kg"])
+    log_uv = np.log(df["fob_value"] / df["net_mass_kg"].replace(0, np.nan))  # mass 0: unknown
     group = [df["hs6"], df["origin_country"]]
     median = log_uv.groupby(group, observed=True).transform("median")
     mad = (log_uv - median).abs().groupby(group, observed=True).transform("median")
@@ -72,7 +74,7 @@ def test_do_unit_value_outliers_find_most_undervaluation(medium_declarations):
     under = df["fraud_type"] == "undervaluation"
     assert flagged[under].mean() >= claim["min_recall_undervaluation"]
     assert flagged.mean() <= claim["max_flagged_share"]
-    assert under[flagged].mean() > 5 * under.mean()  # far better than flagging at random
+    assert under[flagged].mean() > claim["min_lift"] * under.mean()  # better than at random
 
 
 def test_does_a_text_classifier_learn_the_hs_codes_from_descriptions():

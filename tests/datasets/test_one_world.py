@@ -53,8 +53,6 @@ def test_would_a_mirror_made_without_the_declarations_disagree():
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
-@pytest.mark.xfail(strict=True, reason="the built editions do not yet derive their mirror "
-                   "flows from the declarations (issue 13: lands with the recalibrated world)")
 def test_do_the_editions_mirror_flows_match_their_declarations(edition):
     assert_one_world(load_dataset("declarations", edition),
                      load_dataset("mirror_flows", edition))

@@ -331,3 +331,45 @@ SUBHEADINGS_TEXT = """\
 960321|u|10|0.02|15|0|0.5|1|Toothbrushes|toothbrushes;manual toothbrush;toothbrush packs
 961900|kg|3|1|10|0|0.7|2|Sanitary towels, tampons, napkins and nappies|baby diapers;sanitary pads;adult diapers
 """
+
+
+# --- Synthetic subheadings ---------------------------------------------------------------------
+# The real rows above are too few for a realistic tail of thin codes, and the full HS list is not
+# ours to ship. So every chapter also gets sandbox headings numbered NN90 to NN99, which the HS
+# does not use (no chapter has a heading past NN87), each with a few sandbox subheadings. Their
+# titles say that they are synthetic; a learner must not take them for real HS codes.
+
+#: Kinds of goods a sandbox heading stands for (words of its title and of goods descriptions).
+SANDBOX_HEADING_FORMS = (
+    "in bulk", "in retail packings", "parts and accessories", "semi-finished",
+    "for industrial use", "household type", "assembled sets", "worked or processed",
+    "professional type", "as samples",
+)
+#: What tells the subheadings of a sandbox heading apart.
+SANDBOX_SUBHEADING_FORMS = (
+    "standard grade", "premium grade", "mixed lots", "unbranded", "branded", "coated",
+    "uncoated", "in sets", "single items",
+)
+
+
+def _spread(chapter: int, salt: int, low: int, high: int) -> int:
+    """A fixed pseudo-random count in [low, high] for a chapter (no random state needed)."""
+    return low + (chapter * 7919 + salt * 104729) % (high - low + 1)
+
+
+def sandbox_codes() -> list[tuple[str, int, int]]:
+    """Return ``(hs6, heading form, subheading form)`` of every sandbox subheading, in order.
+
+    Each of the 96 chapters gets 3 to 7 sandbox headings NN90, NN91... and each heading 3 to 7
+    subheadings ending 10, 20, 30...; the counts and the words are fixed functions of the numbers.
+    """
+    rows = []
+    for chapter in range(1, 98):
+        if chapter == 77:  # reserved for future use
+            continue
+        for h in range(_spread(chapter, 1, 3, 7)):
+            form = (chapter + 3 * h) % len(SANDBOX_HEADING_FORMS)
+            for s in range(_spread(chapter * 10 + h, 2, 3, 7)):
+                sub_form = (chapter + h + 2 * s) % len(SANDBOX_SUBHEADING_FORMS)
+                rows.append((f"{chapter:02d}{90 + h:02d}{10 * (s + 1):02d}", form, sub_form))
+    return rows

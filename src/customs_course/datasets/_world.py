@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from customs_course.datasets import _hs_catalogue
+from customs_course.datasets._hs_titles import CHAPTERS
 from customs_course.datasets._validate import streams
 
 #: Seed of the shared world (the year of the WCO Data Strategy).
@@ -29,7 +30,7 @@ MAX_IMPORTER_SHARE = 0.015
 # country XA itself has share 0 (it appears in seizure routes and mirror flows).
 # Namibia is left out: its code "NA" reads as a missing value in most CSV readers.
 COUNTRY_WEIGHTS_TEXT = """
-CN 30 US 6 DE 5 JP 5 KR 4 VN 4 IN 3.5 TW 2 IT 2.5 TH 2.5 FR 2 MY 2.3 ID 2 TR 2 GB 1.8 AE 1.5
+CN 200 US 6 DE 5 JP 5 KR 4 VN 4 IN 3.5 TW 2 IT 2.5 TH 2.5 FR 2 MY 2.3 ID 2 TR 2 GB 1.8 AE 1.5
 MX 1.2 BR 1.2 ES 1.2 NL 1.2 BD 1.2 CH 0.9 SA 1 AU 1 SG 1 PK 1 PL 0.8 CA 0.8 PH 0.8 RU 0.8 HK 0.8
 BE 0.7 ZA 0.6 SE 0.5 NG 0.4 EG 0.4 MA 0.4 AR 0.4 CL 0.4 NZ 0.4 AT 0.4 CZ 0.4 KH 0.4 CO 0.3
 PE 0.3 DK 0.3 NO 0.3 IE 0.3 PT 0.3 HU 0.3 RO 0.3 UA 0.3 IL 0.3 QA 0.3 LK 0.3 KE 0.2 ET 0.2
@@ -44,6 +45,8 @@ FJ 0.02 PG 0.02 ZW 0.03 BW 0.02 CD 0.03 SD 0.02 XA 0
 FTA_PARTNERS = frozenset(
     "AU CH CL GB ID KH KR MA MX MY NO NZ PE PH SG TH TR VN".split()
 )
+#: Words for a chapter's goods where the start of its title reads badly in a sandbox title.
+CHAPTER_NOUNS = {84: "machinery and mechanical appliances", 77: "reserved"}
 #: Trading hubs that invoice or ship goods made elsewhere.
 HUBS = ("HK", "SG", "AE", "NL", "CH", "US")
 EURO = frozenset("DE IT FR ES NL BE AT IE PT FI GR SK SI LT LV EE HR".split())
@@ -106,19 +109,72 @@ def _parse_hs() -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     for col in ("price", "kg_per_unit", "duty", "excise", "weight", "scale"):
         hs[col] = hs[col].astype(float)
+    hs["synthetic"] = False
+    heads = [line.split("|") for line in _hs_catalogue.HEADINGS_TEXT.splitlines() if line]
+    headings = pd.DataFrame(heads, columns=["heading", "title"])
+    sandbox, sandbox_heads = _sandbox_rows(hs)
+    hs = pd.concat([hs, sandbox], ignore_index=True)
     hs["chapter"] = hs["hs6"].str[:2].astype(int)
     hs["heading"] = hs["hs6"].str[:4]
     hs = hs.sort_values("hs6").reset_index(drop=True)
-    heads = [line.split("|") for line in _hs_catalogue.HEADINGS_TEXT.splitlines() if line]
-    headings = pd.DataFrame(heads, columns=["heading", "title"]).sort_values("heading")
+    headings = pd.concat([headings, sandbox_heads]).sort_values("heading")
     return hs, headings.reset_index(drop=True)
+
+
+def chapter_noun(chapter: int) -> str:
+    """Short words for a chapter's goods (the start of its public title), for sandbox titles."""
+    return CHAPTER_NOUNS.get(chapter, CHAPTERS[chapter].split(";")[0].split(",")[0].lower())
+
+
+def _sandbox_rows(real: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Economics of the sandbox subheadings, drawn near those of their chapter's real codes."""
+    g = np.random.Generator(np.random.PCG64(np.random.SeedSequence(WORLD_SEED, spawn_key=(7,))))
+    forms, sub_forms = _hs_catalogue.SANDBOX_HEADING_FORMS, _hs_catalogue.SANDBOX_SUBHEADING_FORMS
+    codes = _hs_catalogue.sandbox_codes()
+    chapter = np.array([int(c[:2]) for c, _, _ in codes])
+    real_chapter = real["hs6"].str[:2].astype(int)
+    price = real["price"].groupby(real_chapter).median().reindex(range(98)).fillna(5.0)
+    duty = real["duty"].groupby(real_chapter).median().reindex(range(98)).fillna(10.0)
+    heading = np.array([c[:4] for c, _, _ in codes])
+    _, h_idx = np.unique(heading, return_inverse=True)
+    h_price = np.exp(g.normal(0, 0.8, h_idx.max() + 1))[h_idx]
+    h_scale = np.exp(g.normal(0, 0.8, h_idx.max() + 1))[h_idx]
+    frame = pd.DataFrame({
+        "hs6": [c for c, _, _ in codes],
+        "unit": "kg",
+        "price": np.round(price.to_numpy()[chapter] * h_price
+                          * np.exp(g.normal(0, 0.3, len(codes))), 3),
+        "kg_per_unit": 1.0,
+        "duty": np.clip(duty.to_numpy()[chapter] + g.choice([-5, 0, 0, 5], len(codes)),
+                        0, 35),
+        "excise": 0.0,
+        "weight": np.round(0.25 * np.exp(g.normal(-0.5, 1.6, len(codes))), 5),
+        "scale": np.round(h_scale, 3),
+        "synthetic": True,
+    })
+    noun = [chapter_noun(c) for c in chapter]
+    frame["title"] = [f"Sandbox subheading (synthetic): {n}, {forms[f]}, {sub_forms[s]}"
+                      for n, (_, f, s) in zip(noun, codes, strict=True)]
+    short = [" ".join(n.split()[:3]) for n in noun]  # goods descriptions stay short
+    frame["terms"] = [f"{n} {forms[f]} {sub_forms[s]};{sub_forms[s]} {n} {forms[f]};"
+                      f"{n}, {forms[f]}, {sub_forms[s]}"
+                      for n, (_, f, s) in zip(short, codes, strict=True)]
+    first = {c[:4]: (int(c[:2]), f) for c, f, _ in reversed(codes)}
+    heads = pd.DataFrame(
+        [(h, f"Sandbox heading (synthetic): {chapter_noun(c)}, {forms[f]}")
+         for h, (c, f) in sorted(first.items())], columns=["heading", "title"])
+    return frame, heads
 
 
 def _lower_duty(hs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     # "lower duty" counts duty and excise together: the burden a misclassifier escapes
     chapter, duty = hs["chapter"].to_numpy(), (hs["duty"] + hs["excise"]).to_numpy()
-    lists = [np.flatnonzero((chapter == c) & (duty < d))
-             for c, d in zip(chapter, duty, strict=True)]
+    # a code of the same heading when there is one (goods alike), else of the same chapter
+    heading = hs["hs6"].str[:4].to_numpy()
+    lists = []
+    for h, c, d in zip(heading, chapter, duty, strict=True):
+        same = np.flatnonzero((heading == h) & (duty < d))
+        lists.append(same if len(same) else np.flatnonzero((chapter == c) & (duty < d)))
     width = max(1, max(len(x) for x in lists))
     table = np.full((len(hs), width), -1, dtype=np.int64)
     for i, x in enumerate(lists):
@@ -188,9 +244,10 @@ def _traders(hs: pd.DataFrame, rng: dict[str, np.random.Generator]) -> tuple[pd.
     weight = size / size.sum()
     rank = np.argsort(np.argsort(-size)) / N_IMPORTERS  # 0 for the biggest importer
     aeo = g.random(N_IMPORTERS) < np.where(rank < 0.01, 0.6, np.where(rank < 0.1, 0.15, 0.01))
-    klass = g.choice(3, size=N_IMPORTERS, p=[0.86, 0.11, 0.03])  # honest, occasional, repeat
-    propensity = np.array([0.3, 3.0, 14.0])[klass] * np.exp(g.normal(0, 0.3, N_IMPORTERS))
-    propensity[aeo] *= 0.3
+    p = _importer_params()
+    klass = g.choice(3, size=N_IMPORTERS, p=p["class_shares"])  # honest, occasional, repeat
+    propensity = np.take(p["class_multipliers"], klass) * np.exp(g.normal(0, 0.3, N_IMPORTERS))
+    propensity[aeo] *= p["aeo_multiplier"]
     likes = g.choice(len(hs), size=(N_IMPORTERS, 3), p=hs["weight"] / hs["weight"].sum())
     # the second and third favourite codes come from the first one's chapter when possible
     # (codes are sorted, so each chapter's codes are one contiguous block)
@@ -201,6 +258,8 @@ def _traders(hs: pd.DataFrame, rng: dict[str, np.random.Generator]) -> tuple[pd.
         same = g.random(N_IMPORTERS) < 0.6
         pick = first + np.floor(g.random(N_IMPORTERS) * block).astype(np.int64)
         likes[:, j] = np.where(same, pick, likes[:, j])
+    complicit = g.random(N_DECLARANTS) < p["complicit_declarant_share"]
+    declarants["fraud_multiplier"] = np.where(complicit, p["complicit_declarant_multiplier"], 1.0)
     importers = pd.DataFrame(
         {"id": [f"IMP{i:06d}" for i in range(1, N_IMPORTERS + 1)],
          "weight": weight, "aeo": aeo, "risk_class": klass, "propensity": propensity,
@@ -210,6 +269,12 @@ def _traders(hs: pd.DataFrame, rng: dict[str, np.random.Generator]) -> tuple[pd.
          "known_risk": np.log(propensity) + g.normal(0, 1.0, N_IMPORTERS)}
     )
     return importers, declarants
+
+
+def _importer_params() -> dict:
+    from customs_course.datasets._declaration_params import PARAMS
+
+    return PARAMS["importers"]
 
 
 @lru_cache(maxsize=1)
@@ -241,7 +306,10 @@ def sample_rows(rng: np.random.Generator, probs: np.ndarray, rows: np.ndarray) -
     cum /= cum[:, -1:]
     cum[:, -1] = 1.0
     flat = (cum + np.arange(len(probs))[:, None]).ravel()
-    pos = np.searchsorted(flat, rows + rng.random(len(rows)), side="right")
+    query = rows + rng.random(len(rows))
+    order = np.argsort(query, kind="stable")  # sorted queries search much faster (cache)
+    pos = np.empty(len(rows), dtype=np.int64)
+    pos[order] = np.searchsorted(flat, query[order], side="right")
     return np.clip(pos - rows * n_cols, 0, n_cols - 1)
 
 
@@ -255,7 +323,8 @@ def registry(kind: str) -> list[str]:
     if kind == "country":
         return sorted(COUNTRY_WEIGHTS_TEXT.split()[0::2])
     if kind == "hs6":
-        return sorted(line[:6] for line in _hs_catalogue.SUBHEADINGS_TEXT.splitlines() if line)
+        real = [line[:6] for line in _hs_catalogue.SUBHEADINGS_TEXT.splitlines() if line]
+        return sorted(real + [code for code, _, _ in _hs_catalogue.sandbox_codes()])
     if kind == "importer":
         return [f"IMP{i:06d}" for i in range(1, N_IMPORTERS + 1)]
     if kind == "declarant":

@@ -5,10 +5,17 @@ gives the dtype, the unit, the allowed values (``categories``, or ``categories_f
 the shared world such as ``importer``), a range (``min``/``max``) and the missing-value rule:
 ``nullable: false`` (never missing), or ``missing_when`` another column has a given value (and
 present otherwise).
+
+A generator's parameters live once, in its code: a card names them with
+``parameters_from: <module>:<name>``, and :func:`load_card` fills ``parameters`` from there and
+renders the fields ``{p[...]}`` of the card's texts (``summary`` and ``planted``) with them, so
+the text a learner reads always states the numbers the generator uses.
 """
 
 from __future__ import annotations
 
+import copy
+import importlib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -56,6 +63,45 @@ def load_card(name: str) -> dict[str, Any]:
         card = yaml.safe_load(handle)
     if card.get("name") != name or not isinstance(card.get("columns"), list):
         raise ValueError(f"{path} is not a valid data card: it needs `name: {name}` and `columns`.")
+    return render_card(card)
+
+
+def card_parameters(reference: str) -> dict[str, Any]:
+    """Return a plain copy of the parameters that ``'<module>:<name>'`` names."""
+    module, _, attribute = reference.partition(":")
+    return _plain(copy.deepcopy(getattr(importlib.import_module(module), attribute)))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _render(value: Any, params: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        return value.format(p=params)
+    if isinstance(value, dict):
+        return {k: _render(v, params) for k, v in value.items()}
+    return value
+
+
+def render_card(card: dict[str, Any]) -> dict[str, Any]:
+    """Fill ``parameters`` from ``parameters_from`` and render the ``{p[...]}`` fields of the
+    card's ``summary`` and ``planted`` texts (a card without ``parameters_from`` is unchanged)."""
+    reference = card.get("parameters_from")
+    if reference is None:
+        return card
+    if "parameters" in card:
+        raise ValueError(f"The card of {card['name']} has both parameters and parameters_from; "
+                         "keep the parameters in the generator's code only.")
+    params = card_parameters(reference)
+    card = dict(card, parameters=params)
+    for section in ("summary", "planted"):
+        if section in card:
+            card[section] = _render(card[section], params)
     return card
 
 

@@ -32,8 +32,25 @@ HOURS = {
 AEO_SPEEDUP = 0.6
 
 
-def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: float = 0.7) -> np.ndarray:
-    return np.asarray(median, dtype=float) * np.exp(rng.normal(0.0, sigma, np.shape(median)))
+#: The random draws, one per declaration each, in the order they are made: (stream, name,
+#: Generator method, its arguments). Log-normal times are a median times exp(normal(0, sigma)).
+DRAWS = (
+    ("arrival", "office_hours", "random", ()),
+    ("arrival", "clock_office", "uniform", (7 * 60, 19 * 60)),
+    ("arrival", "clock_any", "uniform", (0, 24 * 60)),
+    ("arrival", "pre_arrival", "random", ()),
+    ("arrival", "before", "normal", (0.0, 0.7)),
+    ("arrival", "after", "normal", (0.0, 0.9)),
+    ("processing", "assessment", "normal", (0.0, 0.7)),
+    ("processing", "inspection_wait", "normal", (0.0, 0.7)),
+    ("processing", "payment", "normal", (0.0, 0.7)),
+    ("holds", "agency_hold", "normal", (0.0, 0.8)),
+    ("holds", "release", "normal", (0.0, 0.7)),
+)
+
+
+def _lognormal(median: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    return np.asarray(median, dtype=float) * np.exp(normal)
 
 
 def _agency_of_codes(codes: pd.Index) -> np.ndarray:
@@ -83,7 +100,49 @@ def make_clearance_events(
     if not isinstance(declarations, pd.DataFrame) or "declaration_id" not in declarations:
         raise TypeError("declarations must be a DataFrame from make_declarations or "
                         "load_dataset('declarations', ...).")
-    rng = streams(seed, "clearance_events", "arrival", "processing", "holds")
+    rng, n = _streams(seed), int(declarations["declaration_id"].nunique())
+    draws = {name: _draw(rng[stream], method, args, n) for stream, name, method, args in DRAWS}
+    return clearance_of(declarations, draws)
+
+
+def _streams(seed: int) -> dict[str, np.random.Generator]:
+    return streams(seed, "clearance_events", *dict.fromkeys(stream for stream, *_ in DRAWS))
+
+
+def _draw(g: np.random.Generator, method: str, args: tuple, n: int) -> np.ndarray:
+    return getattr(g, method)(*args, n)
+
+
+def draw_states(seed: int, sizes: list[int]) -> list[dict[str, dict]]:
+    """Generator states at which each draw of :data:`DRAWS` starts, chunk by chunk.
+
+    The draws of one chunk of ``sizes[i]`` declarations are those of the whole table (each draw
+    is made element by element), so clearance events can be made chunk by chunk and give the
+    same table: draw ``k`` of chunk ``i`` starts where draw ``k`` of chunks ``0..i-1`` ends.
+    """
+    rng = _streams(seed)
+    states: list[dict[str, dict]] = [{} for _ in sizes]
+    for stream, name, method, args in DRAWS:
+        g = rng[stream]
+        for i, size in enumerate(sizes):
+            states[i][name] = g.bit_generator.state
+            _draw(g, method, args, size)  # only to move the stream on
+    return states
+
+
+def draws_from_states(seed: int, states: dict[str, dict], n: int) -> dict[str, np.ndarray]:
+    """The draws of one chunk of ``n`` declarations, from its states (:func:`draw_states`)."""
+    rng = _streams(seed)
+    draws = {}
+    for stream, name, method, args in DRAWS:
+        g = rng[stream]
+        g.bit_generator.state = states[name]
+        draws[name] = _draw(g, method, args, n)
+    return draws
+
+
+def clearance_of(declarations: pd.DataFrame, draws: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Clearance events of whole declarations, given the random draws of :data:`DRAWS`."""
     grouped = declarations.groupby("declaration_id", sort=True, observed=True)
     head = grouped[["lodgement_date", "office", "mode_of_transport", "risk_channel",
                     "importer_id"]].first()
@@ -99,37 +158,40 @@ def make_clearance_events(
     agency = agency.to_numpy()
     speed = np.where(aeo, AEO_SPEEDUP, 1.0)
 
-    g = rng["arrival"]
     minute = np.timedelta64(1, "m")
     # lodgement during office hours (7:00-19:00), at any hour for a fifth of declarations
-    clock = np.where(g.random(n) < 0.8, g.uniform(7 * 60, 19 * 60, n), g.uniform(0, 24 * 60, n))
+    clock = np.where(draws["office_hours"] < 0.8, draws["clock_office"], draws["clock_any"])
     lodged = head["lodgement_date"].to_numpy() + np.floor(clock).astype(np.int64) * minute
     pre_p = np.take([PRE_ARRIVAL[m] for m in MODES], mode) + PRE_ARRIVAL["aeo_bonus"] * aeo
-    pre = g.random(n) < pre_p
-    before = _lognormal(g, np.take([HOURS["lodgement_to_arrival_pre"][m] for m in MODES], mode))
-    after = _lognormal(g, np.take([HOURS["arrival_to_lodgement"][m] for m in MODES], mode), 0.9)
+    pre = draws["pre_arrival"] < pre_p
+    before = _lognormal(np.take([HOURS["lodgement_to_arrival_pre"][m] for m in MODES], mode),
+                        draws["before"])
+    after = _lognormal(np.take([HOURS["arrival_to_lodgement"][m] for m in MODES], mode),
+                       draws["after"])
     gap = np.where(pre, before, -after * speed)
     arrival = lodged + np.round(gap * 60).astype(np.int64) * minute
 
-    g = rng["processing"]
-    assess_h = _lognormal(g, np.take(list(HOURS["assessment"].values()), channel) * speed)
+    assess_h = _lognormal(np.take(list(HOURS["assessment"].values()), channel) * speed,
+                          draws["assessment"])
     assessed = lodged + np.round(np.maximum(assess_h * 60, 1)).astype(np.int64) * minute
     inspected = channel > 0
-    wait = _lognormal(g, np.take([0.0, *HOURS["inspection_wait"].values()], channel) * speed)
+    wait = _lognormal(np.take([0.0, *HOURS["inspection_wait"].values()], channel) * speed,
+                      draws["inspection_wait"])
     goods_here = np.maximum(assessed, arrival)
     inspection = np.where(
         inspected, goods_here + np.round(wait * 60).astype(np.int64) * minute, np.datetime64("NaT"))
     pay = taxes > 0
-    paid = assessed + np.round(_lognormal(g, np.full(n, HOURS["payment"]) * speed) * 60
-                               ).astype(np.int64) * minute
+    paid = assessed + np.round(_lognormal(np.full(n, HOURS["payment"]) * speed, draws["payment"])
+                               * 60).astype(np.int64) * minute
 
-    g = rng["holds"]
-    hold_h = _lognormal(g, np.take([0.0, *HOURS["agency_hold"].values()], agency), 0.8)
+    hold_h = _lognormal(np.take([0.0, *HOURS["agency_hold"].values()], agency),
+                        draws["agency_hold"])
     hold_end = goods_here + np.round(hold_h * 60).astype(np.int64) * minute
     ready = np.maximum.reduce([goods_here, np.where(inspected, inspection, goods_here),
                                np.where(pay, paid, goods_here), hold_end])
     release = ready + np.round(
-        _lognormal(g, np.full(n, HOURS["release_after_ready"])) * 60).astype(np.int64) * minute
+        _lognormal(np.full(n, HOURS["release_after_ready"]), draws["release"]) * 60
+    ).astype(np.int64) * minute
     us = "datetime64[us]"
     return pd.DataFrame({
         "declaration_id": head.index.to_numpy(),

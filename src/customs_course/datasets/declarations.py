@@ -19,14 +19,19 @@ How a table is made, in order (see the data card ``datasets/declarations/card.ym
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from customs_course.datasets import _fraud, _selectivity
+from customs_course.datasets._declaration_params import PARAMS
 from customs_course.datasets._validate import (
     check_n_rows,
     check_period,
     check_random_state,
-    streams,
+    key,
 )
 from customs_course.datasets._world import (
     CURRENCIES,
@@ -37,85 +42,98 @@ from customs_course.datasets._world import (
     sample_rows,
 )
 
+__all__ = ["PARAMS", "make_declarations", "iter_declarations", "write_declarations"]
+
 PROCEDURES = ("home_use", "warehousing", "inward_processing", "temporary_admission", "re_import")
 PROCEDURE_SHARES = (0.9, 0.04, 0.03, 0.015, 0.015)
 UNITS = ("kg", "l", "pair", "u")
 CHANNELS = ("green", "yellow", "red")
 FRAUD_TYPES = ("none", "undervaluation", "misclassification", "origin")
-OUTCOMES = ("no_irregularity", "undervaluation", "misclassification", "origin")
-
-#: The planted mechanisms and their strength; the data card repeats these numbers.
-PARAMS = {
-    "lines_per_declaration_geometric_p": 0.55,
-    "vat_rate_percent": 15.0,
-    "price_noise_sigma": 0.3,
-    "legitimate_discount": {"share": 0.02, "factor_low": 0.3, "factor_high": 0.7},
-    "line_value_sigma": 1.5,
-    "month_weights": [0.85, 0.8, 0.95, 0.95, 1.0, 1.0, 0.95, 0.95, 1.05, 1.15, 1.2, 1.1],
-    "weekday_weights": [1.1, 1.1, 1.1, 1.1, 1.05, 0.45, 0.25],
-    "undervaluation": {"base": 0.014, "factor_low": 0.2, "factor_high": 0.6,
-                       "fourth_quarter_multiplier": 1.6},
-    "misclassification": {"base": 0.035, "early_chapters": [84, 85],
-                          "late_chapters": [42, 61, 62, 64]},
-    "origin": {"base": 0.055, "min_duty_percent": 10,
-               "sources": ["BD", "CN", "HK", "IN", "PK", "TW"],
-               "hub_first_half": "VN", "hub_second_half": "MY"},
-    "favourite_fraud_multiplier": 2.0,
-    "other_fraud_multiplier": 0.6,
-    "detection_probability": {"yellow": 0.75, "red": 0.95},
-    "selectivity": {"high_risk_chapters": [22, 24, 33, 61, 62, 64, 71, 85, 87],
-                    "watch_origins": ["CN", "HK", "VN", "MY"], "low_price_ratio": 0.5,
-                    "importer_weight": 1.2, "red_threshold": 4.6, "control_threshold": 3.0,
-                    "slope": 1.6,
-                    "random_red": 0.01, "random_control": 0.03},
-}
+OUTCOMES = ("no_irregularity", "undervaluation", "misclassification", "origin", "procedural")
+SELECTIONS = ("rule", "random")
 FREIGHT_USD_PER_KG = {"sea": 0.03, "air": 2.5, "road": 0.08, "rail": 0.05, "post": 3.0}
+#: Lines per block. Each block has its own random streams, so a table is the same whether it is
+#: made in one piece or block by block; declarations never span two blocks.
+BLOCK_LINES = 1 << 16
+#: Largest table the streaming writer makes (the in-memory generator stops at 20 million).
+MAX_STREAMED_ROWS = 2_000_000_000
 
 
-def _structure(n_rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
-    sizes = np.minimum(rng.geometric(PARAMS["lines_per_declaration_geometric_p"], n_rows), 40)
-    ends = np.cumsum(sizes)
-    n_decl = int(np.searchsorted(ends, n_rows) + 1)
-    sizes = sizes[:n_decl].copy()
-    sizes[-1] -= ends[n_decl - 1] - n_rows
-    decl = np.repeat(np.arange(n_decl), sizes)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    line = (np.arange(n_rows) - starts[decl] + 1).astype(np.int16)
-    return decl, line, n_decl
+@dataclass
+class _Run:
+    """What every block of one table shares: the world, the period and the carried state."""
+
+    world: object
+    seed: int
+    first: np.datetime64
+    n_days: int
+    n_rows: int
+    day_cdf: np.ndarray
+    history: _selectivity.History
+    n_declarations: int = 0  # declarations made so far (their ids follow on)
 
 
-def _days(first: np.datetime64, n_days: int, n: int, rng: np.random.Generator) -> np.ndarray:
+def _codes_of(values: pd.Series, allowed: tuple[str, ...]) -> np.ndarray:
+    """Positions of ``values`` in ``allowed`` (vectorised)."""
+    return pd.Categorical(values, categories=list(allowed)).codes.astype(np.int64)
+
+
+def _block_streams(seed: int, block: int, *groups: str) -> dict[str, np.random.Generator]:
+    return {g: np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+        seed, spawn_key=(key("declarations"), key(g), block)))) for g in groups}
+
+
+def _day_cdf(first: np.datetime64, n_days: int) -> np.ndarray:
     days = first + np.arange(n_days)
     month = days.astype("datetime64[M]").astype(int) % 12
     weekday = (days.astype(int) + 3) % 7  # 1970-01-01 was a Thursday
     weight = np.take(PARAMS["month_weights"], month) * np.take(PARAMS["weekday_weights"], weekday)
-    return np.sort(rng.choice(n_days, size=n, p=weight / weight.sum()))
+    cdf = np.cumsum(weight)
+    return cdf / cdf[-1]
 
 
-def _fraud(world, hs, origin, importer, t, month, home, rng):
-    """Draw the fraud type of each line (0 none, 1 under, 2 misclass, 3 origin)."""
-    imp = world.importers
-    fav = imp["favourite_fraud"].to_numpy()[importer]
-    mult = imp["propensity"].to_numpy()[importer]
-    pf, po = PARAMS["favourite_fraud_multiplier"], PARAMS["other_fraud_multiplier"]
-    duty = world.hs["duty"].to_numpy()[hs] + world.hs["excise"].to_numpy()[hs]
-    chapter = world.hs["chapter"].to_numpy()[hs]
-    u, m, o = PARAMS["undervaluation"], PARAMS["misclassification"], PARAMS["origin"]
-    p_under = u["base"] * np.where(fav == 0, pf, po) * np.minimum(0.5 + duty / 25, 4.0)
-    p_under = p_under * np.where(month >= 9, u["fourth_quarter_multiplier"], 1.0)
-    drift = np.where(np.isin(chapter, m["early_chapters"]), 0.2 + 2.0 * (1 - t),
-                     np.where(np.isin(chapter, m["late_chapters"]), 0.2 + 2.0 * t, 0.5))
-    pays_mfn = ~world.countries["fta"].to_numpy()[origin]  # else a lower code gains nothing
-    p_mis = m["base"] * np.where(fav == 1, pf, po) * drift * ((world.n_lower[hs] > 0) & pays_mfn)
-    sources = np.isin(world.countries["code"].to_numpy(), o["sources"])
-    eligible = sources[origin] & (world.hs["duty"].to_numpy()[hs] >= o["min_duty_percent"])
-    p_origin = o["base"] * np.where(fav == 2, pf, po) * eligible
-    cum = np.cumsum(np.stack([p_under, p_mis, p_origin]) * (mult * home), axis=0)
-    draw = rng.random(len(hs))
-    kind = np.zeros(len(hs), dtype=np.int8)
-    for k in (2, 1, 0):
-        kind[draw < np.minimum(cum[k], 0.95)] = k + 1
-    return kind
+def _structure(n_lines: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
+    sizes = np.minimum(rng.geometric(PARAMS["lines_per_declaration_geometric_p"], n_lines), 40)
+    ends = np.cumsum(sizes)
+    n_decl = int(np.searchsorted(ends, n_lines) + 1)
+    sizes = sizes[:n_decl].copy()
+    sizes[-1] -= ends[n_decl - 1] - n_lines
+    decl = np.repeat(np.arange(n_decl), sizes)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    line = (np.arange(n_lines) - starts[decl] + 1).astype(np.int16)
+    return decl, line, n_decl
+
+
+def _line_values(base_log: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """True FOB values: log-normal body around ``base_log``, a truncated Pareto top tail."""
+    v = PARAMS["values"]
+    log_value = base_log + rng.normal(0, v["sigma"], len(base_log))
+    top = log_value > np.log(v["tail_start_usd"])
+    ratio = (v["tail_start_usd"] / v["max_usd"]) ** v["tail_index"]
+    u = rng.random(int(top.sum()))
+    tail = v["tail_start_usd"] * (1 - u * (1 - ratio)) ** (-1 / v["tail_index"])
+    value = np.exp(log_value)
+    value[top] = tail
+    return np.maximum(value, 1.0)
+
+
+def _heap_mass(mass: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Declared net mass: most masses of 1 kg or more rounded to whole kg, a few left at 0."""
+    d = PARAMS["dirt"]
+    whole = (mass >= 1) & (rng.random(len(mass)) < d["mass_whole_kg_share"])
+    out = np.where(whole, np.round(mass), np.round(mass, 3))
+    out = np.maximum(out, 0.001)
+    return np.where(rng.random(len(mass)) < d["mass_zero_share"], 0.0, out)
+
+
+def _round_values(fob: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Invoice values as traders declare them: many rounded to hundreds or whole dollars."""
+    d = PARAMS["dirt"]
+    r = rng.random(len(fob))
+    hundreds = (fob >= 1000) & (r < d["fob_round_hundreds_share"])
+    units = ~hundreds & (r < d["fob_round_hundreds_share"] + d["fob_round_units_share"])
+    out = np.where(hundreds, np.round(fob, -2), np.where(units, np.round(fob), np.round(fob, 2)))
+    return np.maximum(out, 0.01)
 
 
 def _taxes(cif, rate, excise):
@@ -124,28 +142,220 @@ def _taxes(cif, rate, excise):
     return duty + exc + (cif + duty + exc) * PARAMS["vat_rate_percent"] / 100.0
 
 
-def _channels(world, hs, origin, imp_l, importer, decl, unit_value, cif, claimed, g):
-    """The administration's fixed rules: a risk score per line, its maximum per declaration,
-    then a logistic chance of red and of a control (0 green, 1 yellow, 2 red)."""
-    s = PARAMS["selectivity"]
-    imp = world.importers
-    chapter = world.hs["chapter"].to_numpy()[hs]
-    ref_price = np.median(world.price, axis=1)[hs]
-    watch = np.isin(world.countries["code"].to_numpy(), s["watch_origins"])[origin]
-    score = (0.8 * np.isin(chapter, s["high_risk_chapters"]) + 0.5 * watch
-             + s["importer_weight"] * imp["known_risk"].to_numpy()[imp_l]
-             + 0.9 * (unit_value < s["low_price_ratio"] * ref_price)
-             + 0.6 * (claimed & watch) + 0.15 * np.log10(cif + 1.0))
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(decl)) + 1])
-    d_score = np.maximum.reduceat(score, starts) - 1.5 * imp["aeo"].to_numpy()[importer]
+def _declaration_heads(run: _Run, block: int, n_lines: int, rng) -> dict:
+    """Declarations of one block: lines, dates (in time order), office, importer..."""
+    world, imp = run.world, run.world.importers
+    decl, line, n_decl = _structure(n_lines, rng["structure"])
+    starts = np.flatnonzero(line == 1)
+    sizes = np.diff(np.append(starts, n_lines))
+    where = (block * BLOCK_LINES + starts + rng["dates"].random(n_decl) * sizes) / run.n_rows
+    day = np.minimum(np.searchsorted(run.day_cdf, where), run.n_days - 1)
+    g = rng["parties"]
+    office = g.choice(len(world.offices), size=n_decl, p=world.offices["weight"].to_numpy())
+    importer = g.choice(len(imp), size=n_decl, p=imp["weight"].to_numpy())
+    declarant = np.where(g.random(n_decl) < 0.85, imp["declarant"].to_numpy()[importer],
+                         g.choice(len(world.declarants), size=n_decl,
+                                  p=world.declarants["weight"].to_numpy()))
+    return {"decl": decl, "line": line, "n_decl": n_decl, "day": day, "office": office,
+            "mode": sample_rows(g, world.offices[list(MODES)].to_numpy(), office),
+            "importer": importer, "declarant": declarant,
+            "procedure": g.choice(len(PROCEDURES), size=n_decl, p=PROCEDURE_SHARES)}
 
-    def logistic(threshold: float) -> np.ndarray:
-        return 1 / (1 + np.exp(-(d_score - threshold) * s["slope"]))
 
-    p_red = logistic(s["red_threshold"]) + s["random_red"]
-    p_ctrl = logistic(s["control_threshold"]) + s["random_control"]
-    draw = g.random(len(importer))
-    return np.where(draw < p_red, 2, np.where(draw < p_ctrl, 1, 0)).astype(np.int8)
+def _goods(run: _Run, d: dict, g) -> dict:
+    """True goods of each line: HS code, origin, departure, seller and currency."""
+    world, imp = run.world, run.world.importers
+    decl, n = d["decl"], len(d["decl"])
+    imp_l = d["importer"][decl]
+    t = d["day"][decl] / max(run.n_days - 1, 1)
+    likes = imp[["like0", "like1", "like2"]].to_numpy()[imp_l, g.integers(0, 3, n)]
+    hs_w = world.hs["weight"].to_numpy()
+    hs = np.where(g.random(n) < 0.6, likes, g.choice(len(hs_w), n, p=hs_w / hs_w.sum()))
+    codes = world.hs["hs6"].tolist()
+    ev_switch = (hs == codes.index("870323")) & (g.random(n) < 0.6 * t)
+    hs = np.where(ev_switch, codes.index("870380"), hs)
+    origin = sample_rows(g, world.origin_probs, hs)
+    country = world.countries["code"].tolist()
+    hub_idx = np.array([country.index(c) for c in HUBS])
+    departure = np.where(g.random(n) < 0.85, origin, hub_idx[g.integers(0, len(HUBS), n)])
+    first_line = np.flatnonzero(d["line"] == 1)
+    seller = np.where(g.random(d["n_decl"]) < 0.75, origin[first_line],
+                      hub_idx[g.integers(0, len(HUBS), d["n_decl"])])
+    cur_idx = _codes_of(world.countries["currency"], CURRENCIES)[seller]
+    keep = g.random(d["n_decl"]) < np.where(cur_idx == CURRENCIES.index("CNY"), 0.35, 0.75)
+    return {"imp_l": imp_l, "t": t, "hs": hs, "origin": origin, "departure": departure,
+            "seller": seller, "currency": np.where(keep, cur_idx, CURRENCIES.index("USD"))}
+
+
+def _true_values(run: _Run, d: dict, goods: dict, g) -> dict:
+    """True unit price, FOB value, mass and freight of each line."""
+    world, hs = run.world, goods["hs"]
+    n = len(hs)
+    unit_price = world.price[hs, goods["origin"]] * np.exp(
+        g.normal(0, PARAMS["price_noise_sigma"], n))
+    disc = PARAMS["legitimate_discount"]  # honest cheap lines: seconds, end of series, discounts
+    cheap = g.random(n) < disc["share"]
+    unit_price[cheap] *= g.uniform(disc["factor_low"], disc["factor_high"], int(cheap.sum()))
+    size = np.clip((world.importers["weight"].to_numpy()[goods["imp_l"]]
+                    * len(world.importers)) ** 0.15, 0.5, 3.0)
+    base = np.log(PARAMS["values"]["median_usd"] * world.hs["scale"].to_numpy()[hs] * size)
+    fob = _line_values(base, g)
+    mass = np.maximum(fob / unit_price, 0.001)
+    freight = mass * np.take(list(FREIGHT_USD_PER_KG.values()), d["mode"][d["decl"]]) * np.exp(
+        g.normal(0, 0.3, n))
+    freight = np.minimum(freight, 0.25 * fob) + 0.005 * fob  # insurance about 0.5%
+    return {"fob": fob, "mass": mass, "freight": freight}
+
+
+def _plant_fraud(run: _Run, d: dict, goods: dict, true: dict, month, g) -> dict:
+    """Draw the schemes and what each line declares instead of the truth."""
+    world, hs, origin = run.world, goods["hs"], goods["origin"]
+    home = (d["procedure"] == 0)[d["decl"]]
+    lines = _fraud.Lines(hs=hs, origin=origin, importer=goods["imp_l"], t=goods["t"],
+                         month=month, home=home, declarant=d["declarant"][d["decl"]],
+                         value=true["fob"])
+    scheme = _fraud.draw_schemes(world, lines, g)
+    kind = np.minimum(scheme, 3)
+    declared_hs = hs.copy()
+    mis = kind == 2
+    declared_hs[mis] = _fraud.misclassified_code(world, hs[mis], g)
+    declared_origin = origin.copy()
+    org = kind == 3
+    declared_origin[org] = _fraud.false_origin(world, scheme[org], goods["imp_l"][org])
+    departure = goods["departure"].copy()
+    departure[org] = np.where(g.random(int(org.sum())) < 0.5, declared_origin[org], origin[org])
+    factor = np.ones(len(hs))
+    factor[kind == 1] = _fraud.undervaluation_factor(int((kind == 1).sum()), g)
+    # freight and insurance are declared in step with the cut price: CIF/FOB gives nothing away
+    return {"kind": kind, "home": home, "declared_hs": declared_hs,
+            "declared_origin": declared_origin, "departure": departure, "factor": factor}
+
+
+def _amounts(run: _Run, true: dict, fr: dict, g) -> dict:
+    """Declared mass, values, duty and taxes, and the revenue at risk."""
+    world = run.world
+    fob = _round_values(true["fob"] * fr["factor"], g)
+    cif = np.round(fob + true["freight"] * fr["factor"], 2)
+    cif_true = true["fob"] + true["freight"]
+    duty_mfn = world.hs["duty"].to_numpy()
+    fta = world.countries["fta"].to_numpy()
+    home, kind, dhs = fr["home"], fr["kind"], fr["declared_hs"]
+    can_claim = home & fta[fr["declared_origin"]] & (duty_mfn[dhs] > 0)
+    claimed = (can_claim & (g.random(len(fob)) < 0.85)) | (kind == 3)
+    rate = np.where(claimed, 0.0, duty_mfn[dhs])
+    excise = world.hs["excise"].to_numpy()
+    taxes = np.where(home, np.round(_taxes(cif, rate, excise[dhs]), 2), 0.0)
+    true_rate = np.where(claimed & (kind != 3), 0.0, duty_mfn[true["hs"]])
+    true_taxes = np.where(home, _taxes(cif_true, true_rate, excise[true["hs"]]), 0.0)
+    at_risk = np.where(kind > 0, np.maximum(true_taxes - taxes, 0.01), 0.0)
+    return {"fob": fob, "cif": cif, "mass": _heap_mass(true["mass"], g), "claimed": claimed,
+            "rate": rate, "taxes": taxes, "at_risk": np.round(at_risk, 2)}
+
+
+def _controls(run: _Run, d: dict, goods: dict, fr: dict, am: dict, month, rng) -> dict:
+    """Channels month by month (the importer history is refreshed monthly), then findings."""
+    world, decl = run.world, d["decl"]
+    unit_value = am["fob"] / np.maximum(am["mass"], 0.001)
+    score = _selectivity.rule_score(world, fr["declared_hs"], fr["declared_origin"],
+                                    goods["imp_l"], unit_value, am["cif"], am["claimed"])
+    has_fraud = np.bincount(decl, fr["kind"] > 0, minlength=d["n_decl"]) > 0
+    d_month = month[np.flatnonzero(d["line"] == 1)]
+    channel = np.zeros(d["n_decl"], dtype=np.int8)
+    selection = np.zeros(d["n_decl"], dtype=np.int8)
+    found = np.zeros(len(decl), dtype=bool)
+    g, gi = rng["selectivity"], rng["inspection"]
+    for m in np.unique(d_month):  # months are contiguous: the block is in time order
+        run.history.start(int(m))
+        ds = np.flatnonzero(d_month == m)
+        ls = np.flatnonzero(np.isin(decl, ds))
+        local = decl[ls] - ds[0]
+        ch, sel = _selectivity.channels(world, score[ls], local, d["importer"][ds],
+                                        has_fraud[ds], run.history, g)
+        channel[ds], selection[ds] = ch, sel
+        found[ls] = _selectivity.detected(fr["kind"][ls], ch[local], gi)
+        run.history.record(d["importer"][ds], ch > 0,
+                           np.bincount(local, found[ls], minlength=len(ds)) > 0)
+    inspected = (channel > 0)[decl]
+    share = PARAMS["procedural_irregularity_share"]
+    procedural = (fr["kind"] == 0) & (gi.random(len(decl)) < share)
+    outcome = np.where(inspected, np.where(found, fr["kind"], np.where(procedural, 4, 0)), -1)
+    return {"channel": channel, "selection": selection, "outcome": outcome}
+
+
+def _block_frame(run: _Run, block: int, n_lines: int) -> pd.DataFrame:
+    rng = _block_streams(run.seed, block, "structure", "dates", "parties", "goods", "values",
+                         "fraud", "amounts", "selectivity", "inspection", "dirt")
+    world = run.world
+    d = _declaration_heads(run, block, n_lines, rng)
+    decl = d["decl"]
+    month = ((run.first + d["day"][decl]).astype("datetime64[M]").astype(int)) % 12
+    goods = _goods(run, d, rng["goods"])
+    true = _true_values(run, d, goods, rng["values"])
+    true["hs"] = goods["hs"]
+    fr = _plant_fraud(run, d, goods, true, month, rng["fraud"])
+    am = _amounts(run, true, fr, rng["amounts"])
+    ctl = _controls(run, d, goods, fr, am, month, rng)
+
+    dhs = fr["declared_hs"]
+    unit_idx = _codes_of(world.hs["unit"], UNITS)[dhs]
+    units = np.asarray(UNITS)[unit_idx]
+    kpu = world.hs["kg_per_unit"].to_numpy()[dhs]
+    mass = am["mass"]
+    quantity = np.where(np.isin(units, ("u", "pair")), np.maximum(np.round(mass / kpu), 1.0),
+                        np.where(units == "l", np.maximum(np.round(mass / kpu, 1), 0.1), mass))
+    quantity = np.where(units == "kg", np.maximum(quantity, 0.001), quantity)
+    missing_qty = rng["dirt"].random(len(decl)) < PARAMS["dirt"]["quantity_missing_share"]
+    quantity = np.where(missing_qty, np.nan, quantity)
+    year = int(str(run.first)[:4])
+    ids = year * 10**8 + 1 + run.n_declarations + np.arange(d["n_decl"], dtype=np.int64)
+    run.n_declarations += d["n_decl"]
+    ch_l = ctl["channel"][decl]
+    inspected = ch_l > 0
+    return pd.DataFrame({
+        "declaration_id": ids[decl],
+        "line_number": d["line"],
+        "lodgement_date": (run.first + d["day"]).astype("datetime64[us]")[decl],
+        "office": categorical(d["office"][decl], "office"),
+        "procedure": categorical(d["procedure"][decl], PROCEDURES),
+        "mode_of_transport": categorical(d["mode"][decl], MODES),
+        "importer_id": categorical(goods["imp_l"], "importer"),
+        "declarant_id": categorical(d["declarant"][decl], "declarant"),
+        "seller_country": categorical(goods["seller"][decl], "country"),
+        "hs6": categorical(dhs, "hs6"),
+        "origin_country": categorical(fr["declared_origin"], "country"),
+        "departure_country": categorical(fr["departure"], "country"),
+        "quantity": quantity,
+        "quantity_unit": categorical(unit_idx, UNITS),
+        "net_mass_kg": mass,
+        "fob_value": am["fob"],
+        "customs_value": am["cif"],
+        "currency": categorical(goods["currency"][decl], CURRENCIES),
+        "tariff_rate": am["rate"].astype(np.float64),
+        "duty_and_taxes": am["taxes"],
+        "preference_claimed": am["claimed"],
+        "risk_channel": categorical(ch_l, CHANNELS, ordered=True),
+        "inspected": inspected,
+        "selection": categorical(np.where(inspected, ctl["selection"][decl], -1), SELECTIONS),
+        "inspection_outcome": categorical(ctl["outcome"], OUTCOMES),
+        "fraud_type": categorical(fr["kind"], FRAUD_TYPES),
+        "revenue_at_risk": am["at_risk"],
+    })
+
+
+def iter_declarations(n_rows: int = 10_000, *, random_state: int | None = None,
+                      start: str = "2022-01-01", end: str = "2022-12-31",
+                      max_rows: int = MAX_STREAMED_ROWS) -> Iterator[pd.DataFrame]:
+    """Yield the table of :func:`make_declarations` in blocks of ``BLOCK_LINES`` lines, in time
+    order; concatenated, they are exactly ``make_declarations`` with the same arguments."""
+    n_rows = check_n_rows(n_rows, maximum=max_rows)
+    seed = check_random_state(random_state)
+    first, n_days = check_period(start, end)
+    world = get_world()
+    run = _Run(world=world, seed=seed, first=first, n_days=n_days, n_rows=n_rows,
+               day_cdf=_day_cdf(first, n_days),
+               history=_selectivity.History(len(world.importers)))
+    for block in range(-(-n_rows // BLOCK_LINES)):
+        yield _block_frame(run, block, min(BLOCK_LINES, n_rows - block * BLOCK_LINES))
 
 
 def make_declarations(
@@ -180,139 +390,46 @@ def make_declarations(
     1000
     """
     n_rows = check_n_rows(n_rows)
-    seed = check_random_state(random_state)
-    first, n_days = check_period(start, end)
-    rng = streams(seed, "declarations", "structure", "dates", "parties", "goods", "values",
-                  "fraud", "selectivity", "inspection")
-    world = get_world()
-    imp = world.importers
-    decl, line, n_decl = _structure(n_rows, rng["structure"])
+    blocks = iter_declarations(n_rows, random_state=check_random_state(random_state),
+                               start=start, end=end)
+    return pd.concat(list(blocks), ignore_index=True)
 
-    # declaration level
-    g = rng["parties"]
-    day = _days(first, n_days, n_decl, rng["dates"])
-    office = g.choice(len(world.offices), size=n_decl, p=world.offices["weight"].to_numpy())
-    mode = sample_rows(g, world.offices[list(MODES)].to_numpy(), office)
-    importer = g.choice(len(imp), size=n_decl, p=imp["weight"].to_numpy())
-    declarant = np.where(g.random(n_decl) < 0.85, imp["declarant"].to_numpy()[importer],
-                         g.choice(len(world.declarants), size=n_decl,
-                                  p=world.declarants["weight"].to_numpy()))
-    procedure = g.choice(len(PROCEDURES), size=n_decl, p=PROCEDURE_SHARES)
 
-    # line level: goods
-    g = rng["goods"]
-    imp_l = importer[decl]
-    t = day[decl] / max(n_days - 1, 1)
-    month = ((first + day[decl]).astype("datetime64[M]").astype(int)) % 12
-    likes = imp[["like0", "like1", "like2"]].to_numpy()[imp_l, g.integers(0, 3, n_rows)]
-    hs_w = world.hs["weight"].to_numpy()
-    hs = np.where(g.random(n_rows) < 0.75, likes, g.choice(len(hs_w), n_rows, p=hs_w / hs_w.sum()))
-    codes = world.hs["hs6"].tolist()
-    ev_switch = (hs == codes.index("870323")) & (g.random(n_rows) < 0.6 * t)
-    hs = np.where(ev_switch, codes.index("870380"), hs)
-    origin = sample_rows(g, world.origin_probs, hs)
-    country = world.countries["code"].tolist()
-    hub_idx = np.array([country.index(c) for c in HUBS])
-    departure = np.where(g.random(n_rows) < 0.85, origin, hub_idx[g.integers(0, len(HUBS), n_rows)])
-    first_line = np.flatnonzero(line == 1)
-    seller = np.where(g.random(n_decl) < 0.75, origin[first_line],
-                      hub_idx[g.integers(0, len(HUBS), n_decl)])
-    cur_idx = np.array([CURRENCIES.index(c) for c in world.countries["currency"]])[seller]
-    keep = g.random(n_decl) < np.where(cur_idx == CURRENCIES.index("CNY"), 0.35, 0.75)
-    currency = np.where(keep, cur_idx, CURRENCIES.index("USD"))
+def write_declarations(path, n_rows: int, *, random_state: int | None = None,
+                       chunk_rows: int = 1_000_000, start: str = "2022-01-01",
+                       end: str = "2022-12-31", check=None) -> int:
+    """Write a declarations table of any size to Parquet without holding it in memory.
 
-    # line level: true values
-    g = rng["values"]
-    unit_price = world.price[hs, origin] * np.exp(g.normal(0, PARAMS["price_noise_sigma"], n_rows))
-    disc = PARAMS["legitimate_discount"]  # honest cheap lines: seconds, end of series, discounts
-    cheap = g.random(n_rows) < disc["share"]
-    unit_price[cheap] *= g.uniform(disc["factor_low"], disc["factor_high"], int(cheap.sum()))
-    size = np.clip((imp["weight"].to_numpy()[imp_l] * len(imp)) ** 0.15, 0.5, 3.0)
-    value = 8000.0 * world.hs["scale"].to_numpy()[hs] * size * np.exp(
-        g.normal(0, PARAMS["line_value_sigma"], n_rows))
-    mass = np.maximum(np.round(value / unit_price, 3), 0.001)
-    fob_true = np.maximum(np.round(mass * unit_price, 2), 0.01)
-    mode_l = mode[decl]
-    freight = mass * np.take(list(FREIGHT_USD_PER_KG.values()), mode_l) * np.exp(
-        g.normal(0, 0.3, n_rows))
-    freight = np.minimum(freight, 0.25 * fob_true) + 0.005 * fob_true
-    cif_true = np.round(fob_true + freight, 2)
+    Blocks are generated ``chunk_rows`` at a time (rounded up to whole blocks) and written as
+    row groups of ``BLOCK_LINES`` lines, so the file is the same, byte for byte, whatever
+    ``chunk_rows`` is. ``check``, if given, is called on each chunk before it is written (the
+    data card's check). Returns the number of lines written.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    # fraud
-    g = rng["fraud"]
-    home = (procedure == 0)[decl]
-    kind = _fraud(world, hs, origin, imp_l, t, month, home, g)
-    declared_hs = hs.copy()
-    mis = np.flatnonzero(kind == 2)
-    pick = (g.random(len(mis)) * world.n_lower[hs[mis]]).astype(np.int64)
-    declared_hs[mis] = world.lower_duty[hs[mis], pick]
-    declared_origin = origin.copy()
-    org = np.flatnonzero(kind == 3)
-    o = PARAMS["origin"]
-    late = g.random(len(org)) < np.clip((t[org] - 0.3) / 0.4, 0, 1)
-    declared_origin[org] = np.where(late, country.index(o["hub_second_half"]),
-                                    country.index(o["hub_first_half"]))
-    departure[org] = np.where(g.random(len(org)) < 0.5, declared_origin[org], origin[org])
-    factor = np.ones(n_rows)
-    und = kind == 1
-    u = PARAMS["undervaluation"]
-    factor[und] = g.uniform(u["factor_low"], u["factor_high"], und.sum())
-    fob = np.maximum(np.round(fob_true * factor, 2), 0.01)
-    cif = np.round(fob + (cif_true - fob_true), 2)
-    duty_mfn = world.hs["duty"].to_numpy()
-    fta = world.countries["fta"].to_numpy()
-    can_claim = home & fta[declared_origin] & (duty_mfn[declared_hs] > 0)
-    claimed = (can_claim & (g.random(n_rows) < 0.85)) | (kind == 3)
-    rate = np.where(claimed, 0.0, duty_mfn[declared_hs])
-    excise = world.hs["excise"].to_numpy()
-    taxes = np.where(home, np.round(_taxes(cif, rate, excise[declared_hs]), 2), 0.0)
-    true_rate = np.where(claimed & (kind != 3), 0.0, duty_mfn[hs])
-    true_taxes = np.where(home, np.round(_taxes(cif_true, true_rate, excise[hs]), 2), 0.0)
-    at_risk = np.where(kind > 0, np.maximum(true_taxes - taxes, 0.0), 0.0)
+    per_chunk = max(1, -(-check_n_rows(chunk_rows, name="chunk_rows") // BLOCK_LINES))
+    writer, buffer, written = None, [], 0
 
-    channel = _channels(world, declared_hs, declared_origin, imp_l, importer, decl,
-                        fob / mass, cif, claimed, rng["selectivity"])
-    inspected = channel > 0
-    ch_l = channel[decl]
-    det = PARAMS["detection_probability"]
-    p_detect = np.where(ch_l == 2, det["red"], np.where(ch_l == 1, det["yellow"], 0.0))
-    found = (kind > 0) & (rng["inspection"].random(n_rows) < p_detect)
-    outcome = np.where(inspected[decl], np.where(found, kind, 0), -1)
+    def flush() -> None:
+        nonlocal writer
+        frame = pd.concat(buffer, ignore_index=True)
+        table = pa.Table.from_pandas(frame if check is None else check(frame),
+                                     preserve_index=False)
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema, compression="zstd")
+        writer.write_table(table, row_group_size=BLOCK_LINES)
+        buffer.clear()
 
-    unit_idx = np.array([UNITS.index(x) for x in world.hs["unit"]])[declared_hs]
-    units = np.asarray(UNITS)[unit_idx]
-    kpu = world.hs["kg_per_unit"].to_numpy()[declared_hs]
-    quantity = np.where(np.isin(units, ("u", "pair")), np.maximum(np.round(mass / kpu), 1.0),
-                        np.where(units == "l", np.maximum(np.round(mass / kpu, 1), 0.1), mass))
-    dates = (first + day).astype("datetime64[us]")
-    year = int(str(first)[:4])
-    frame = pd.DataFrame({
-        "declaration_id": (year * 10**8 + 1 + np.arange(n_decl, dtype=np.int64))[decl],
-        "line_number": line,
-        "lodgement_date": dates[decl],
-        "office": categorical(office[decl], "office"),
-        "procedure": categorical(procedure[decl], PROCEDURES),
-        "mode_of_transport": categorical(mode_l, MODES),
-        "importer_id": categorical(imp_l, "importer"),
-        "declarant_id": categorical(declarant[decl], "declarant"),
-        "seller_country": categorical(seller[decl], "country"),
-        "hs6": categorical(declared_hs, "hs6"),
-        "origin_country": categorical(declared_origin, "country"),
-        "departure_country": categorical(departure, "country"),
-        "quantity": quantity,
-        "quantity_unit": categorical(unit_idx, UNITS),
-        "net_mass_kg": mass,
-        "fob_value": fob,
-        "customs_value": cif,
-        "currency": categorical(currency[decl], CURRENCIES),
-        "tariff_rate": rate.astype(np.float64),
-        "duty_and_taxes": taxes,
-        "preference_claimed": claimed,
-        "risk_channel": categorical(ch_l, CHANNELS, ordered=True),
-        "inspected": inspected[decl],
-        "inspection_outcome": categorical(outcome, OUTCOMES),
-        "fraud_type": categorical(kind, FRAUD_TYPES),
-        "revenue_at_risk": np.round(at_risk, 2),
-    })
-    return frame
-
+    try:
+        for frame in iter_declarations(n_rows, random_state=random_state, start=start, end=end):
+            buffer.append(frame)
+            written += len(frame)
+            if len(buffer) == per_chunk:
+                flush()
+        if buffer:
+            flush()
+    finally:
+        if writer is not None:
+            writer.close()
+    return written

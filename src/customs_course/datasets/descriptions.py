@@ -23,6 +23,9 @@ PACKAGES = ("ctns", "cartons", "pkgs", "packages", "bags", "boxes", "pallets", "
 TAILS = ("as per invoice", "as per proforma", "hs code to be confirmed", "for retail sale",
          "for industrial use", "not for resale", "samples", "shipper's load and count",
          "made in prc", "origin as per certificate", "", "", "", "", "", "", "")
+SANDBOX_PREFIX = "Sandbox heading (synthetic): "
+#: Length of the description field; longer texts are cut at a word.
+MAX_LENGTH = 120
 #: Chance of each kind of noise in a description; the data card repeats them.
 NOISE = {"heading_title": 0.1, "chapter_title": 0.06, "quantity": 0.5, "adjective": 0.6,
          "model": 0.2, "tail": 0.35, "typo": 0.15, "upper": 0.45, "lower": 0.25}
@@ -68,7 +71,9 @@ def make_goods_descriptions(
     hs = rng["labels"].choice(len(weight), n, p=weight / weight.sum())
     terms = [t.split(";") for t in world.hs["terms"]]
     heading_title = world.hs["heading"].map(world.headings.set_index("heading")["title"])
-    vague_heading = [t.split(";")[0].split(",")[0].lower() for t in heading_title]
+    # a sandbox heading's title says it is synthetic; a trader would write only the goods
+    vague_heading = [t.removeprefix(SANDBOX_PREFIX).split(";")[0].split(",")[0].lower()
+                     for t in heading_title]
     vague_chapter = [CHAPTERS[c].split(";")[0].split(",")[0].lower() for c in world.hs["chapter"]]
     units = world.hs["unit"].to_numpy()
     g = rng["text"]
@@ -102,6 +107,8 @@ def make_goods_descriptions(
             text = text.lower()
         else:
             text = text[:1].upper() + text[1:]
+        if len(text) > MAX_LENGTH:  # the declaration's field is full: the end is cut off
+            text = text[:MAX_LENGTH].rsplit(" ", 1)[0]
         out.append(text)
     return pd.DataFrame({
         "description_id": np.arange(1, n + 1, dtype=np.int64),

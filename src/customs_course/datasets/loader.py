@@ -16,12 +16,15 @@ import pandas as pd
 
 from customs_course.datasets.cards import DATASET_NAMES, apply_card, cards_dir, load_card
 from customs_course.datasets.editions import (
+    DERIVED_FROM_DECLARATIONS,
     EDITION_FORMATS,
     EDITIONS,
     FORMATS,
+    STREAMED_EDITIONS,
     dataset_path,
     make_edition,
     write_frame,
+    write_streamed,
 )
 
 
@@ -92,10 +95,15 @@ def _read(path: Path, fmt: str, card: dict) -> pd.DataFrame:
 
 def _generate(name: str, edition: str, fmt: str, path: Path) -> None:
     if edition == "large":
-        print(f"Generating the large edition of {name}; this takes about half a minute...",
+        print(f"Generating the large edition of {name}; this takes a few minutes...",
               file=sys.stderr)
+    if edition in STREAMED_EDITIONS:  # never the whole declarations table in memory
+        derived = name in DERIVED_FROM_DECLARATIONS
+        write_streamed(name, edition, path, declarations_path=(
+            dataset_file("declarations", edition) if derived else None))
+        return
     declarations = None
-    if name == "clearance_events":
+    if name in DERIVED_FROM_DECLARATIONS:
         declarations = load_dataset("declarations", edition, format=fmt)
     write_frame(make_edition(name, edition, declarations=declarations), path, fmt)
 
@@ -165,7 +173,7 @@ def load_dataset(
         Which file to read; both give the same DataFrame.
     generate : bool, default=True
         Generate and write the file when it is missing (takes seconds; the large edition
-        takes about half a minute).
+        takes minutes, in less than 1 GiB of memory).
 
     Returns
     -------

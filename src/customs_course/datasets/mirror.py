@@ -155,19 +155,32 @@ def make_mirror_flows(
     })
     if declarations is None:
         return flows
-    return _with_declared_imports(flows, declarations, seed)
+    years = (int(flows["year"].min()), int(flows["year"].max()))
+    return with_declared_imports(flows, declared_sums(declarations, years), seed)
 
 
-def _with_declared_imports(flows: pd.DataFrame, declarations: pd.DataFrame, seed: int
-                           ) -> pd.DataFrame:
-    """Replace reporter XA's rows of the declarations' years by the declarations' sums."""
+#: Columns of the declarations that the mirror flows read.
+DECLARATION_COLUMNS = ("lodgement_date", "origin_country", "hs6", "customs_value", "fob_value",
+                       "net_mass_kg")
+
+
+def declared_sums(declarations: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
+    """Sums of the declarations by year, origin and HS6 (sorted), within ``years``.
+
+    Each sum depends only on its group's lines in their order, so sums of tables that split the
+    groups between them (not the lines of one group) are those of the whole table.
+    """
     year = pd.to_datetime(declarations["lodgement_date"]).dt.year
-    inside = year.between(flows["year"].min(), flows["year"].max())
+    inside = year.between(*years)
     keys = [year[inside].rename("year"), declarations.loc[inside, "origin_country"].astype(str),
             declarations.loc[inside, "hs6"].astype(str)]
     sums = (declarations.loc[inside, ["customs_value", "fob_value", "net_mass_kg"]]
             .groupby(keys, observed=True, sort=True).sum(min_count=1).reset_index())
-    sums = sums[sums["origin_country"] != HOME_COUNTRY]
+    return sums[sums["origin_country"] != HOME_COUNTRY]
+
+
+def with_declared_imports(flows: pd.DataFrame, sums: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Replace reporter XA's rows of the declarations' years by the declarations' sums."""
     n = len(sums)
     g = streams(seed, "mirror_flows", "declared_imports")["declared_imports"]
     sigma = PARAMS["reporting_noise_sigma"]
