@@ -156,7 +156,7 @@ def test_is_math_typeset_by_the_sites_own_mathjax(built_book):
 def test_does_a_failing_cell_or_broken_reference_fail_the_build(tmp_path):
     config = (ROOT / "book" / "_config.yml").read_text()
     config = config.replace("exercises/*/*.ipynb", "none/*.ipynb")
-    config = config.replace("offline_site: _ext", f"offline_site: {ROOT / 'book' / '_ext'}")
+    config = config.replace(": _ext", f": {ROOT / 'book' / '_ext'}")
     (tmp_path / "_config.yml").write_text(config)
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: lesson\n")
     (tmp_path / "intro.md").write_text("# Intro\n\nSee {ref}`a-label-that-does-not-exist`.\n")
