@@ -50,3 +50,24 @@ def test_do_the_editions_of_clearance_events_keep_their_whole_sentence():
 def test_is_a_folder_without_cards_an_error(tmp_path):
     with pytest.raises(CardError, match="no data card"):
         validate_all_cards(tmp_path)
+
+
+def test_does_a_stray_key_stop_the_book_build(tmp_path, monkeypatch):
+    """The book's extension (book/_ext/reader_site.py) checks the cards when the build starts."""
+    import importlib.util
+
+    from sphinx.errors import ExtensionError
+
+    from customs_course.datasets import cards
+
+    spec = importlib.util.spec_from_file_location(
+        "reader_site", cards_dir().parent / "book" / "_ext" / "reader_site.py")
+    reader_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reader_site)
+    reader_site.check_data_cards(None)  # the committed cards pass
+    card = raw_card("seizures") | {"stray key": 1}
+    (tmp_path / "seizures").mkdir()
+    (tmp_path / "seizures" / "card.yml").write_text(yaml.safe_dump(card))
+    monkeypatch.setattr(cards, "cards_dir", lambda: tmp_path)
+    with pytest.raises(ExtensionError, match="stray key"):
+        reader_site.check_data_cards(None)
