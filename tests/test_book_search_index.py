@@ -1,5 +1,5 @@
-"""Does the book's search index hold prose only, with each glossary term on the lesson that
-first uses it? (Pins the Sphinx internals book/_ext/reader_site.py relies on.)"""
+"""Does the book's search index hold prose only, and is each glossary term taught by the first
+page that links it? (Pins the Sphinx internals book/_ext/reader_site.py relies on.)"""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from docutils import nodes
 from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser
 from docutils.utils import new_document
-from sphinx import addnodes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,29 +45,29 @@ def test_does_the_index_copy_keep_the_prose_and_drop_code_and_outputs():
     assert "precision_at_k" in page.astext(), "the page itself keeps its code"
 
 
-def test_is_a_term_entered_on_the_first_page_in_reading_order_that_uses_it():
+def test_is_a_term_taught_by_the_first_page_in_reading_order_that_links_it():
     site = reader_site()
     env = SimpleNamespace(
         config=SimpleNamespace(root_doc="intro"),
-        toctree_includes={"intro": ["level1", "level4"], "level1": ["l1_lesson"]},
-        course_term_uses={"l4_lesson": {"precision at k": "a"}, "level4": {"precision at k": "b"},
-                          "l1_lesson": {"precision at k": "c", "base rate": "d"}},
+        toctree_includes={"intro": ["level1", "level4"], "level1": ["l1_lesson"],
+                          "level4": ["l4_lesson"]},
+        course_term_uses={"l4_lesson": ["precision at k", "lift"], "level4": ["recall at k"],
+                          "l1_lesson": ["base rate", "precision at k"]},
     )
-    assert site.reading_order(env) == ["intro", "level1", "l1_lesson", "level4"]
-    assert site.taught_in(env) == {"l1_lesson": {"precision at k": "c", "base rate": "d"}}
+    assert site.reading_order(env) == ["intro", "level1", "l1_lesson", "level4", "l4_lesson"]
+    assert site.taught_in(env) == {"base rate": "l1_lesson", "precision at k": "l1_lesson",
+                                   "recall at k": "level4", "lift": "l4_lesson"}
 
 
-def test_does_the_builder_feed_sphinx_the_prose_and_the_taught_in_entries():
+def test_does_the_builder_feed_sphinx_the_prose_only():
     site = reader_site()
     fed = {}
     builder = SimpleNamespace(
         format="html",
         index_page=lambda name, doctree, title: fed.update(name=name, doctree=doctree),
-        env=SimpleNamespace(config=SimpleNamespace(root_doc="lesson"), toctree_includes={},
-                            course_term_uses={"lesson": {"precision at k": "term-use-x"}}),
     )
     site.index_prose(SimpleNamespace(builder=builder))
     builder.index_page("lesson", page_with_code(), "Lesson")
-    [entry] = list(fed["doctree"].findall(addnodes.index))
-    assert entry["entries"] == [("single", "precision at k", "term-use-x", "main", None)]
+    assert fed["name"] == "lesson"
+    assert "share of selected lines" in fed["doctree"].astext()
     assert "precision_at_k" not in fed["doctree"].astext()

@@ -4,9 +4,9 @@
   contents toggles readers click are the ones the themes bind; no fontawesome.js.
 - Static files (book/_static): a favicon, print CSS that wraps code, the search scorer.
 - MathJax only on pages that have maths: myst-nb asks Sphinx to put every asset on every page.
-- Search: code cells and their outputs stay out of the search index, and each glossary term
-  gets an index entry on the lesson that first uses it in the reading order (lessons link a
-  term the first time they use it), so a concept finds the lesson that teaches it.
+- Search: code cells and their outputs stay out of the search index; the scorer ranks first
+  the page that first links a glossary term in the reading order (lessons link a term the
+  first time they use it), so a concept finds the lesson that teaches it.
 - The data cards are checked against their schema before anything is built.
 
 The search part reaches into Sphinx internals (the html builder's ``index_page``); it is kept
@@ -15,6 +15,7 @@ in this module and pinned by tests/test_book.py.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -26,6 +27,7 @@ BOOK = Path(__file__).resolve().parent.parent
 MATHJAX_SCRIPT = re.compile(r"mathjax", re.IGNORECASE)
 MATH_IN_BODY = re.compile(r'class="[^"]*\bmath\b')
 CODE_CLASSES = {"cell_input", "cell_output"}
+TAUGHT_IN_JS = "course-taught.js"
 
 
 def add_book_files(app, config) -> None:
@@ -71,22 +73,11 @@ def prose_only(doctree: nodes.document) -> nodes.document:
 
 
 def record_term_uses(app, doctree) -> None:
-    """Remember, per page, the first paragraph that links each glossary term (by its id)."""
-    uses = {}
-    for ref in doctree.findall(addnodes.pending_xref):
-        if ref.get("reftype") != "term":
-            continue
-        term = ref["reftarget"].strip().lower()
-        block = ref.parent
-        while block is not None and not isinstance(block, nodes.paragraph | nodes.list_item):
-            block = block.parent
-        if term in uses or block is None:
-            continue
-        if not block["ids"]:
-            block["ids"].append(f"term-use-{nodes.make_id(term)}")
-        uses[term] = block["ids"][0]
+    """Remember, per page, the glossary terms it links, in the order it first links them."""
+    terms = [ref["reftarget"].strip().lower() for ref in doctree.findall(addnodes.pending_xref)
+             if ref.get("reftype") == "term"]
     app.env.course_term_uses = getattr(app.env, "course_term_uses", {})
-    app.env.course_term_uses[app.env.docname] = uses
+    app.env.course_term_uses[app.env.docname] = list(dict.fromkeys(terms))
 
 
 def purge_term_uses(app, env, docname) -> None:
@@ -96,7 +87,7 @@ def purge_term_uses(app, env, docname) -> None:
 def merge_term_uses(app, env, docnames, other) -> None:
     env.course_term_uses = getattr(env, "course_term_uses", {})
     for docname in docnames:
-        env.course_term_uses[docname] = other.course_term_uses.get(docname, {})
+        env.course_term_uses[docname] = other.course_term_uses.get(docname, [])
 
 
 def reading_order(env) -> list[str]:
@@ -113,33 +104,38 @@ def reading_order(env) -> list[str]:
     return order
 
 
-def taught_in(env) -> dict[str, dict[str, str]]:
-    """Per page, the glossary terms it is the first in the reading order to use, with anchors."""
+def taught_in(env) -> dict[str, str]:
+    """Each glossary term and the first page in the reading order that links it."""
     uses = getattr(env, "course_term_uses", {})
-    first: dict[str, dict[str, str]] = {}
-    seen: set[str] = set()
+    first: dict[str, str] = {}
     for docname in reading_order(env):
-        for term, anchor in uses.get(docname, {}).items():
-            if term not in seen:
-                seen.add(term)
-                first.setdefault(docname, {})[term] = anchor
+        for term in uses.get(docname, []):
+            first.setdefault(term, docname)
     return first
 
 
+def write_taught_in(app, exception) -> None:
+    """_static/course-taught.js, which the search scorer (course-search.js) reads.
+
+    A file of its own rather than index entries: Sphinx 7.4 does not reload index entries from
+    searchindex.js, so an incremental build (the course's usual one) would drop them.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    mapping = json.dumps(taught_in(app.env), sort_keys=True, indent=0)
+    target = Path(app.outdir) / "_static" / TAUGHT_IN_JS
+    target.write_text(f"var COURSE_TAUGHT_IN = {mapping};\n", encoding="utf-8")
+
+
 def index_prose(app) -> None:
+    """Feed Sphinx's search index a copy of each page without its code."""
     builder = app.builder
     if builder.format != "html" or not hasattr(builder, "index_page"):
         return
     sphinx_index_page = builder.index_page
-    cache = {}
 
     def index_page(pagename, doctree, title):
-        if "first" not in cache:
-            cache["first"] = taught_in(builder.env)
-        page = prose_only(doctree)
-        for term, anchor in cache["first"].get(pagename, {}).items():
-            page += addnodes.index(entries=[("single", term, anchor, "main", None)])
-        sphinx_index_page(pagename, page, title)
+        sphinx_index_page(pagename, prose_only(doctree), title)
 
     builder.index_page = index_page
 
@@ -152,5 +148,7 @@ def setup(app):
     app.connect("env-purge-doc", purge_term_uses)
     app.connect("env-merge-info", merge_term_uses)
     app.connect("html-page-context", mathjax_only_with_maths, priority=950)
+    app.connect("build-finished", write_taught_in)
     app.add_css_file("course-print.css")
+    app.add_js_file(TAUGHT_IN_JS)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
