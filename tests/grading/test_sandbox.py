@@ -153,3 +153,38 @@ def test_does_a_notebook_whose_cells_changed_in_the_sandbox_get_refused():
     restored = copy.deepcopy(original)
     restore_outputs(restored, executed)
     assert restored.cells[1].outputs[0]["text"] == "hi\n"
+
+
+def _fake_sandbox(code: str):
+    """A stand-in for a started sandbox: a Python process running ``code``."""
+    import subprocess
+    import sys
+    import threading
+    from types import SimpleNamespace
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, start_new_session=True,
+    )
+    tail: list[bytes] = []
+    drain = threading.Thread(target=sandbox._drain, args=(process.stderr, 2000, tail))
+    drain.start()
+    return SimpleNamespace(process=process, drain=drain, stderr_tail=tail)
+
+
+def test_is_a_sandbox_stopped_as_soon_as_its_answer_is_in():
+    # the runner answers, then would take its time to shut down: the grader does not wait
+    started = _fake_sandbox(
+        "import os, sys, time; sys.stdin.read(); sys.stdout.write('{\"ok\": 1}'); "
+        "sys.stdout.flush(); os.close(1); time.sleep(30)"
+    )
+    answer = sandbox._exchange(started, b"{}", 1000, 60, SandboxLimits())
+    assert answer == {"ok": 1}
+    assert started.process.returncode == -9  # killed, not waited for
+
+
+def test_does_a_sandbox_that_ends_without_answer_report_its_own_exit_code():
+    started = _fake_sandbox("import sys; sys.stdin.read(); print('boom', file=sys.stderr); "
+                            "sys.exit(3)")
+    with pytest.raises(sandbox.SandboxDied, match=r"exit code 3\): boom"):
+        sandbox._exchange(started, b"{}", 1000, 60, SandboxLimits())

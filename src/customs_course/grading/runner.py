@@ -36,6 +36,7 @@ from pathlib import Path, PurePosixPath
 sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402 (after the line above)
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager  # noqa: E402
 from jupyter_core.utils import run_sync  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbformat.v4 import new_output  # noqa: E402
@@ -87,6 +88,11 @@ class LimitedClient(NotebookClient):
         self.budget = budget if budget and budget > 0 else None
         self.cells_started: float | None = None  # when the first code cell started
         self.timeout_func = self.cell_timeout
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        km.kernel_spec_manager = NativeKernelSpecs(parent=km)
+        return km
 
     def spent(self) -> float:
         """Seconds the cells have run so far."""
@@ -147,14 +153,32 @@ class LimitedClient(NotebookClient):
 KERNEL_NAME = "python3"
 
 
+class NativeKernelSpecs(KernelSpecManager):
+    """Kernel specs, with ``python3`` being ipykernel on this Python, as in nbgrader's runs.
+
+    jupyter_client imports ipykernel (and with it IPython) to describe ``python3``, a quarter
+    of a second of CPU in every sandbox; this spec is the one ipykernel gives, without that
+    import. The sandbox shows no other Python, so no other ``python3`` could run in it.
+    """
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        if kernel_name != KERNEL_NAME:
+            return super().get_kernel_spec(kernel_name)
+        return KernelSpec(
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            display_name="Python 3 (ipykernel)",
+            language="python",
+            resource_dir="",
+        )
+
+
 def start_ahead() -> LimitedClient | None:
     """Start the kernel before the notebook arrives (None if it fails: it starts again later).
 
     Nothing of a student's is in this process or in the kernel yet: the request is read after.
     """
-    client = LimitedClient(
-        nbformat.v4.new_notebook(), timeout=None, output_bytes=0, path=os.getcwd()
-    )
+    empty = nbformat.from_dict({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    client = LimitedClient(empty, timeout=None, output_bytes=0, path=os.getcwd())
     client.kernel_name = KERNEL_NAME
     try:
         client.km = client.create_kernel_manager()

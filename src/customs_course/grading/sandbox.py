@@ -473,6 +473,8 @@ def _exchange(started: _Started, request: bytes, max_answer: int, wall: float, l
                 )
     finally:
         timer.cancel()
+        if answer:  # the answer is all there (stdout closed): stop the sandbox, not wait for
+            _kill(process)  # its Python and kernel to shut down, which takes a second or so
         process.wait()
     if stopped.is_set():
         raise ResourceLimitExceeded(
