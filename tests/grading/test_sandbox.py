@@ -173,10 +173,11 @@ def _fake_sandbox(code: str):
 
 
 def test_is_a_sandbox_stopped_as_soon_as_its_answer_is_in():
-    # the runner answers, then would take its time to shut down: the grader does not wait
+    # the runner answers one line, then would take its time to shut down, its stdout still
+    # open (bwrap holds it): the grader does not wait
     started = _fake_sandbox(
-        "import os, sys, time; sys.stdin.read(); sys.stdout.write('{\"ok\": 1}'); "
-        "sys.stdout.flush(); os.close(1); time.sleep(30)"
+        "import sys, time; sys.stdin.read(); sys.stdout.write('{\"ok\": 1}\\n'); "
+        "sys.stdout.flush(); time.sleep(30)"
     )
     answer = sandbox._exchange(started, b"{}", 1000, 60, SandboxLimits())
     assert answer == {"ok": 1}

@@ -8,8 +8,9 @@
 writes the assignment's other files (``files``) into its working folder, then
 runs the notebook as nbgrader's ``Execute`` preprocessor does (errors allowed, the per-cell
 timeout, fractions of a second included, the kernel interrupted on timeout, the error of a
-timed-out cell recorded), and writes one JSON answer on its original stdout:
-``{"notebook": {...}}`` or ``{"error": {"name": ..., "message": ..., "signal": ...}}``.
+timed-out cell recorded), and writes one JSON answer, one line (the grader stops the sandbox at
+its end), on its original stdout: ``{"notebook": {...}}`` or
+``{"error": {"name": ..., "message": ..., "signal": ...}}``.
 Everything else it or the kernel prints goes to stderr, which the grader reads with a size limit.
 
 ``budget`` is the time all the cells together may take (the kernel's start not counted): a
@@ -221,6 +222,7 @@ def execute(request: dict, client: LimitedClient | None = None) -> dict:
     client.timeout = request["timeout"] if request["timeout"] and request["timeout"] > 0 else None
     client.output_bytes = request["output_bytes"]
     client.budget = request.get("budget") or None
+    client.owns_km = False  # nbclient would interrupt, kill, then poll 0.1 s: kill_kernel below
     try:
         write_files(request.get("files") or {}, Path.cwd())
         client.execute()
@@ -228,7 +230,18 @@ def execute(request: dict, client: LimitedClient | None = None) -> dict:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         killed_by = client.kernel_signal()
         return {"error": {"name": type(exc).__name__, "message": message, "signal": killed_by}}
+    finally:
+        kill_kernel(client)
     return {"notebook": notebook, "truncated": client.truncated}
+
+
+def kill_kernel(client: LimitedClient) -> None:
+    """Kill the kernel's process group now, without waiting: the answer goes out at once."""
+    if client.km is not None and client.km.has_kernel:
+        try:
+            run_sync(client.km.provisioner.kill)()
+        except OSError:  # already gone
+            pass
 
 
 def drop_privileges() -> None:
@@ -262,7 +275,7 @@ def main() -> int:
             stop_kernel(client)
         return 0
     answer = execute(json.loads(data), client)
-    answers.write(json.dumps(answer))
+    answers.write(json.dumps(answer) + "\n")  # one line (JSON escapes newlines): its end
     answers.close()
     return 0
 

@@ -463,7 +463,7 @@ def _exchange(started: _Started, request: bytes, max_answer: int, wall: float, l
     timer = threading.Timer(wall, stop)
     timer.start()
     try:
-        for chunk in iter(lambda: process.stdout.read(1 << 20), b""):
+        for chunk in iter(lambda: process.stdout.read1(1 << 20), b""):
             answer += chunk
             if len(answer) > max_answer:
                 _kill(process)
@@ -471,10 +471,12 @@ def _exchange(started: _Started, request: bytes, max_answer: int, wall: float, l
                     f"the notebook's answer passed {max_answer >> 20} MiB: more output than "
                     f"the limit of {limits.output_mb} MiB allows"
                 )
+            if answer.endswith(b"\n"):  # the answer is one line: it is all there
+                break
     finally:
         timer.cancel()
-        if answer:  # the answer is all there (stdout closed): stop the sandbox, not wait for
-            _kill(process)  # its Python and kernel to shut down, which takes a second or so
+        if answer.endswith(b"\n"):  # stop the sandbox now rather than wait for its Python and
+            _kill(process)  # kernel to exit (bwrap holds the pipe open until it ends itself)
         process.wait()
     if stopped.is_set():
         raise ResourceLimitExceeded(
