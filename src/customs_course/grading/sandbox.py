@@ -355,8 +355,9 @@ _AHEAD: dict[Sandbox, _Started] = {}
 
 def stop_started_ahead() -> None:
     """Stop the sandboxes started ahead and not used (the worker calls it as it exits)."""
-    while _AHEAD:
-        _AHEAD.popitem()[1].close(grace=5)
+    while _AHEAD:  # bwrap: killing the sandbox stops all of it; off: let it stop its kernel
+        sandbox, started = _AHEAD.popitem()
+        started.close(grace=0 if sandbox.mode == "bwrap" else 5)
 
 
 atexit.register(stop_started_ahead)

@@ -130,8 +130,11 @@ def _forget(assignment: str, student: str) -> None:
             pass
 
 
-def grade_student(assignment: str, student: str) -> dict:
+def grade_student(assignment: str, student: str, ahead: bool = True) -> dict:
     """Autograde one student; never raises (a failure comes back in the result).
+
+    ``ahead``: start the next student's sandbox as this one's notebook ends (False when no
+    student is left for this worker: its start would be wasted).
 
     Returns
     -------
@@ -146,6 +149,7 @@ def grade_student(assignment: str, student: str) -> dict:
     start = time.monotonic()
     result = {"student": student, "success": False, "log": "", "grades": {}, "comments": {}}
     sandboxed_execute.failures.clear()
+    sandboxed_execute.next_student = ahead
     try:
         _forget(assignment, student)
         run = _STATE["api"].autograde(assignment, student, force=True, create=True)
@@ -191,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)  # from now on fd 1 is the log too: student code cannot garble the answers
     for line in sys.stdin:
         request = json.loads(line)
-        result = grade_student(request["assignment"], request["student"])
+        result = grade_student(
+            request["assignment"], request["student"], request.get("ahead", True)
+        )
         answers.write(json.dumps(result) + "\n")
         answers.flush()
     return 0
