@@ -159,14 +159,16 @@ class NativeKernelSpecs(KernelSpecManager):
 
     jupyter_client imports ipykernel (and with it IPython) to describe ``python3``, a quarter
     of a second of CPU in every sandbox; this spec is the one ipykernel gives, without that
-    import. The sandbox shows no other Python, so no other ``python3`` could run in it.
+    import, started by :mod:`~customs_course.grading.kernel_launcher` (ipykernel without
+    debugpy). The sandbox shows no other Python, so no other ``python3`` could run.
     """
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         if kernel_name != KERNEL_NAME:
             return super().get_kernel_spec(kernel_name)
+        launcher = "customs_course.grading.kernel_launcher"
         return KernelSpec(
-            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            argv=[sys.executable, "-m", launcher, "-f", "{connection_file}"],
             display_name="Python 3 (ipykernel)",
             language="python",
             resource_dir="",
