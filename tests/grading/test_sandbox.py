@@ -189,3 +189,16 @@ def test_does_a_sandbox_that_ends_without_answer_report_its_own_exit_code():
                             "sys.exit(3)")
     with pytest.raises(sandbox.SandboxDied, match=r"exit code 3\): boom"):
         sandbox._exchange(started, b"{}", 1000, 60, SandboxLimits())
+
+
+def test_are_a_runs_phases_timed_from_the_runners_clock_readings():
+    timings = {"runner_up": 10.5, "kernel_ready": 11.5, "request_read": 12.25, "executed": 14.0}
+    phases = sandbox._phases(10.0, 12.0, 14.5, {"notebook": {}, "timings": timings})
+    assert phases == {"started_ahead_by": 2.0, "run": 2.5, "runner_start": 0.5,
+                      "kernel_start": 1.0, "waited_for_kernel": 0.25, "execute": 1.75,
+                      "answer_to_stopped": 0.5}
+    # the kernel was ready before the notebook came: no wait; garbled timings: no detail
+    timings["request_read"] = 11.0
+    assert sandbox._phases(10.0, 12.0, 14.5, {"timings": timings})["waited_for_kernel"] == 0
+    assert sandbox._phases(10.0, 12.0, 14.5, {"timings": {"runner_up": "x"}}) == {
+        "started_ahead_by": 2.0, "run": 2.5}

@@ -144,11 +144,12 @@ def grade_student(assignment: str, student: str, ahead: bool = True) -> dict:
         happened and its message, from which the grader picks the status), ``grades`` and
         ``comments`` (notebook -> grade id -> automatic score or comment), ``seconds``.
     """
-    from customs_course.grading import sandboxed_execute
+    from customs_course.grading import sandbox, sandboxed_execute
 
     start = time.monotonic()
     result = {"student": student, "success": False, "log": "", "grades": {}, "comments": {}}
     sandboxed_execute.failures.clear()
+    sandbox.last_phases.clear()
     sandboxed_execute.next_student = ahead
     try:
         _forget(assignment, student)
@@ -166,6 +167,7 @@ def grade_student(assignment: str, student: str, ahead: bool = True) -> dict:
         result["failure"] = {"kind": type(exc).__name__, "stage": "worker",
                              "message": str(exc)[:500]}
     result["seconds"] = time.monotonic() - start
+    result["phases"] = dict(sandbox.last_phases)  # for the grader's --verbose log
     return result
 
 
