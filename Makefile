@@ -51,8 +51,13 @@ test: venv book
 	$(ONE_THREAD_EACH) $(BIN)/python -m pytest -n auto --dist loadfile --nbval-lax --nbval-current-env \
 		tests modules solutions
 
+# JupyterLab on the course, with the course's Jupyter settings for a role (etc/jupyter/<role>):
+# learner (the default) has no instructor panels; `make lab ROLE=instructor` adds formgrader.
+ROLE ?= learner
 lab: venv
-	$(BIN)/jupyter lab --allow-root --ServerApp.root_dir="$(CURDIR)" $(LAB_OPTS)
+	@case "$(ROLE)" in learner|instructor) ;; *) echo "ROLE must be learner or instructor, not '$(ROLE)'" >&2; exit 2;; esac
+	JUPYTER_CONFIG_PATH="$(CURDIR)/etc/jupyter/$(ROLE)" $(BIN)/jupyter lab --allow-root \
+		--ServerApp.root_dir="$(CURDIR)" $(LAB_OPTS)
 
 # Maintainers: regenerate the student versions in exercises/ from solutions/.
 exercises: venv

@@ -27,7 +27,11 @@ of the largest process of each run, the kernels included (``os.wait4``). ``--rep
 each mode several times, alternating, and shows the median run: on a busy machine single
 runs vary by a second or more per submission.
 
-To show where the overhead comes from, a second table times one correct submission in this
+To show where the time of each sandboxed submission goes, the sandbox modes run with
+``--verbose`` and a second table gives the median of each sandbox phase that the grader logs
+(how long ahead the sandbox started, the runner's start and imports, the kernel's start, how
+long the worker waited for that kernel, the notebook's execution, answer to sandbox stopped).
+A third table times one correct submission in this
 process, median of three: nbgrader's ``Execute``, the same with the probe cells added, then
 ``SandboxedExecute`` in each mode (runner start and imports, kernel start, probe checks).
 The script exits 1 if any mode gives a student a different score.
@@ -36,7 +40,9 @@ The script exits 1 if any mode gives a student a different score.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -53,11 +59,14 @@ from customs_course.grading.sandbox import bwrap_problem
 from customs_course.grading.sandboxed_execute import SandboxedExecute
 from customs_course.grading.simulate import build_submission
 
+PHASES = re.compile(r"sandbox phases \(s\): (\{.*\})")
 
-def run(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Run ``command`` in a fresh process; return its wall time and peak RSS (MiB).
+
+def run(command: list[str], cwd: Path) -> tuple[float, float, list[dict]]:
+    """Run ``command`` in a fresh process; return its wall time, peak RSS (MiB) and phases.
 
     The peak is that of the largest process among it and the descendants it waited for.
+    The phases are the sandbox phases of each submission that ``--verbose`` logs.
     """
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
@@ -65,10 +74,28 @@ def run(command: list[str], cwd: Path) -> tuple[float, float]:
         _, status, usage = os.wait4(process.pid, 0)  # unlike wait(), also gives its rusage
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
         if process.returncode != 0:
-            out.seek(0)
-            sys.exit(f"{' '.join(command)} failed:\n{out.read()[-4000:].decode()}")
-    return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+            sys.exit(f"{' '.join(command)} failed:\n{text[-4000:]}")
+    phases = [ast.literal_eval(found) for found in PHASES.findall(text)]
+    return seconds, usage.ru_maxrss / 1024, phases  # ru_maxrss is in KiB on Linux
+
+
+def print_phases(timings: dict[str, list]) -> None:
+    """The median of each sandbox phase per submission, over every run of each mode."""
+    names = ("started_ahead_by", "runner_start", "kernel_start", "waited_for_kernel",
+             "execute", "answer_to_stopped", "run")
+    print("\nsandbox phases per submission, median s (from --verbose; runner_start and "
+          "kernel_start overlap the previous student's scoring, waited_for_kernel does not):")
+    print(f"  {'mode':<9}" + "".join(f"{name:>19}" for name in names))
+    for mode, runs in timings.items():
+        phases = [p for _, _, each in runs for p in each]
+        if not phases:
+            continue
+        medians = [statistics.median(p[n] for p in phases if n in p) if any(n in p for p in
+                   phases) else float("nan") for n in names]
+        print(f"  {mode:<9}" + "".join(f"{m:>19.2f}" for m in medians))
 
 
 def correct_submission(root: Path, assignment: str) -> str:
@@ -136,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             command = [str(bin_dir / "customs-course"), "grade", "autograde", args.assignment]
             command += ["--course-root", str(tmp / mode), "--workers", str(workers)]
             commands[mode] = (
-                [*command, "--sandbox", mode, "--force", "--no-progress"],
+                [*command, "--sandbox", mode, "--force", "--no-progress", "--verbose"],
                 tmp,
                 workers,
             )
@@ -145,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
             for mode, (command, cwd, _) in commands.items():
                 timings[mode].append(run(command, cwd))
         # each mode: (wall seconds, peak RSS MiB) of its median run by wall time, and its workers
-        runs = {m: (*sorted(t)[len(t) // 2], commands[m][2]) for m, t in timings.items()}
+        runs = {m: (*sorted(t, key=lambda r: r[0])[len(t) // 2][:2], commands[m][2])
+                for m, t in timings.items()}
         graded = {mode: scores(tmp / mode, args.assignment) for mode in runs}
         solved = correct_submission(tmp / "nbgrader", args.assignment)
         executions = execution_seconds(solved, tmp / "nbgrader", modes)
@@ -164,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{row}{'(baseline)':>13}{'':>7}{rss:>9.0f}")
         else:
             print(f"{row}{each - base:>+12.2f}s{each / base - 1:>+7.0%}{rss:>9.0f}")
+    print_phases({mode: t for mode, t in timings.items() if mode != "nbgrader"})
     print("\none correct submission executed in this process (median of 3, kernel start included):")
     first = executions["nbgrader Execute"]
     for name, seconds in executions.items():

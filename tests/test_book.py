@@ -156,7 +156,7 @@ def test_is_math_typeset_by_the_sites_own_mathjax(built_book):
 def test_does_a_failing_cell_or_broken_reference_fail_the_build(tmp_path):
     config = (ROOT / "book" / "_config.yml").read_text()
     config = config.replace("exercises/*/*.ipynb", "none/*.ipynb")
-    config = config.replace("offline_site: _ext", f"offline_site: {ROOT / 'book' / '_ext'}")
+    config = config.replace(": _ext", f": {ROOT / 'book' / '_ext'}")
     (tmp_path / "_config.yml").write_text(config)
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: lesson\n")
     (tmp_path / "intro.md").write_text("# Intro\n\nSee {ref}`a-label-that-does-not-exist`.\n")
@@ -326,3 +326,136 @@ def test_does_the_framework_matrix_render_with_every_competency(page, site):
     assert matrix.first.locator("tbody tr").count() == n_items
     shoot(page, "framework")
     assert not page.problems, page.problems
+
+
+# --- For every reader: phone and desktop toggles, search ranking, page weight, print. -------
+
+LESSON = "modules/level1_leaders/04_ai_in_customs"
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+# Bytes a page without maths may load the first time it is opened. A page with maths loads
+# MathJax as well (1.2 MB uncompressed, about 0.3 MB gzipped by a web server): not yet within it.
+FIRST_LOAD_LIMIT = 1_500_000
+
+
+def only_visible(page, selector: str):
+    visible = [page.locator(selector).nth(i) for i in range(page.locator(selector).count())]
+    return [button for button in visible if button.is_visible()]
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+def test_do_the_sidebar_and_contents_buttons_open_the_navigation_on_a_phone(page, site):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{site}/{LESSON}.html")
+    page.wait_for_load_state("networkidle")
+    for toggle, dialog, link in ((".primary-toggle", "#pst-primary-sidebar-modal",
+                                  "nav.bd-docs-nav a"),
+                                 (".secondary-toggle", "#pst-secondary-sidebar-modal",
+                                  "nav.page-toc a, .bd-toc-nav a")):
+        [button] = only_visible(page, toggle)  # one button for each, and it is the one clicked
+        assert not page.locator(f"{dialog}[open]").count()
+        button.click()
+        opened = page.locator(f"{dialog}[open]")
+        opened.wait_for(timeout=5_000)
+        assert opened.locator(link).first.is_visible(), f"{toggle} opened no navigation"
+        shoot(page, f"phone{toggle.replace('.', '-')}")
+        page.keyboard.press("Escape")
+        page.locator(f"{dialog}[open]").wait_for(state="detached", timeout=5_000)
+    assert not page.problems, page.problems
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+def test_does_the_sidebar_button_hide_and_show_the_navigation_on_a_desktop(page, site):
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{site}/{LESSON}.html")
+    page.wait_for_load_state("networkidle")
+    navigation = page.locator("#pst-primary-sidebar nav.bd-docs-nav a").first
+    assert navigation.is_visible()
+    [button] = only_visible(page, ".primary-toggle")
+    button.click()
+    sidebar = "document.querySelector('#pst-primary-sidebar').getBoundingClientRect()"
+    page.wait_for_function(f"{sidebar}.right <= 0", timeout=5_000)  # slid out of view
+    button.click()
+    page.wait_for_function(f"{sidebar}.left >= 0", timeout=5_000)
+    assert navigation.is_visible()
+    assert not page.problems, page.problems
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_is_there_one_search_button_and_no_second_header(page, site, viewport):
+    page.set_viewport_size(viewport)
+    page.goto(f"{site}/{LESSON}.html")
+    page.wait_for_load_state("networkidle")
+    assert len(only_visible(page, ".search-button-field, .search-button")) == 1
+    assert not only_visible(page, "header.bd-header")
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+def test_does_search_give_the_lesson_that_teaches_a_concept_first_with_prose(page, site):
+    page.goto(f"{site}/search.html?q=precision")
+    results = page.locator("#search-results li")
+    results.first.wait_for(timeout=20_000)
+    page.wait_for_function("document.querySelectorAll('#search-results li p.context').length > 2")
+    first = results.first
+    assert first.locator("a").first.get_attribute("href").split("#")[0].split("?")[0].endswith(
+        f"{LESSON}.html"), first.inner_text()
+    for index in range(min(results.count(), 5)):
+        snippet = results.nth(index).locator("p.context")
+        text = snippet.inner_text() if snippet.count() else ""
+        assert not re.search(r"\bimport\b|precision_at_k|\w\(", text), text
+    assert not page.problems, page.problems
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["book/intro.html", f"{LESSON}.html", "book/glossary.html"])
+def test_is_a_pages_first_load_light_with_a_favicon_and_mathjax_only_for_maths(
+    browser, site, path
+):
+    page = browser.new_page(viewport=DESKTOP)  # a new context: nothing cached
+    loads, failures = [], []
+    page.on("requestfinished", lambda request: loads.append(request))
+    page.on("requestfailed", lambda request: failures.append(request.url))
+    page.goto(f"{site}/{path}")
+    page.wait_for_load_state("networkidle")
+    favicon = page.locator("link[rel='icon']").get_attribute("href")
+    assert favicon and page.request.get(f"{site}/{path.rsplit('/', 1)[0]}/{favicon}").ok
+    statuses = {r.url: r.response().status for r in loads if r.response()}
+    total = sum(r.sizes()["responseBodySize"] for r in loads)
+    page.close()
+    print(f"first load of {path}: {total:,} bytes in {len(loads)} requests")
+    assert not failures and all(status < 400 for status in statuses.values()), statuses
+    assert not any("fontawesome.js" in url for url in statuses)
+    has_maths = path.endswith("glossary.html")  # the glossary writes formulas; the others do not
+    assert any("mathjax" in url for url in statuses) == has_maths
+    if not has_maths:
+        assert total < FIRST_LOAD_LIMIT, f"{path}: {total:,} bytes"
+
+
+def test_does_print_css_wrap_code(built_book):
+    css = (built_book / "_static" / "course-print.css").read_text()
+    assert re.search(r"@media print\s*{[^}]*pre[^{]*{[^}]*white-space:\s*pre-wrap", css)
+    html = (built_book / f"{LESSON}.html").read_text()
+    assert "course-print.css" in html
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+def test_does_a_long_code_line_wrap_when_printed(page, site):
+    page.set_viewport_size({"width": 700, "height": 900})  # about an A4 page's width
+    page.goto(f"{site}/modules/level2_secretariat/02_data_quality.html")
+    overflow = ("[...document.querySelectorAll('article pre')]"
+                ".map(p => p.scrollWidth - p.clientWidth)")
+    assert max(page.evaluate(overflow)) > 1, "no code line longer than the page: nothing to test"
+    page.emulate_media(media="print")
+    assert max(page.evaluate(overflow)) <= 1

@@ -213,4 +213,6 @@ RECIPES = {
     "l3-6-epsilon-20-rows": epsilon_20_rows,
     "l3-6-lines-kept-5": lines_kept,
     "l3-6-attacker-03": lambda: np.exp(0.3) / (1 + np.exp(0.3)),
+    # Bun and Steinke (2016), Proposition 1.3: rho-zCDP gives (rho + 2 sqrt(rho ln(1/delta)), delta)
+    "l3-6-zcdp-epsilon": lambda: 0.5 + 2 * np.sqrt(0.5 * np.log(1 / 1e-6)),
 }

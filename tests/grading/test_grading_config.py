@@ -194,3 +194,20 @@ def test_is_a_sandbox_started_ahead_fresh_and_used_once(mode, tmp_path):
     answer = chosen.run(second, timeout=60, wall_seconds=300)
     # no global of the first student's kernel, no file in the working folder nor in HOME
     assert answer["notebook"]["cells"][0]["outputs"][0]["text"] == "False False False\n"
+
+
+@pytest.mark.notebooks
+def test_is_a_sandbox_started_ahead_only_when_another_student_follows(tmp_path, monkeypatch):
+    from customs_course.grading import sandboxed_execute
+    from customs_course.grading.sandbox import _AHEAD, stop_started_ahead
+
+    step = SandboxedExecute(sandbox_mode="off", course_root=str(tmp_path / "course"),
+                            start_ahead=True, timeout=60)
+    notebook = new_notebook(metadata=KERNEL, cells=[new_code_cell("x = 1")])
+    try:
+        for follows in (False, True):
+            monkeypatch.setattr(sandboxed_execute, "next_student", follows)
+            step.preprocess(notebook, {})
+            assert (step.sandbox in _AHEAD) is follows
+    finally:
+        stop_started_ahead()

@@ -153,3 +153,52 @@ def test_does_a_notebook_whose_cells_changed_in_the_sandbox_get_refused():
     restored = copy.deepcopy(original)
     restore_outputs(restored, executed)
     assert restored.cells[1].outputs[0]["text"] == "hi\n"
+
+
+def _fake_sandbox(code: str):
+    """A stand-in for a started sandbox: a Python process running ``code``."""
+    import subprocess
+    import sys
+    import threading
+    from types import SimpleNamespace
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, start_new_session=True,
+    )
+    tail: list[bytes] = []
+    drain = threading.Thread(target=sandbox._drain, args=(process.stderr, 2000, tail))
+    drain.start()
+    return SimpleNamespace(process=process, drain=drain, stderr_tail=tail)
+
+
+def test_is_a_sandbox_stopped_as_soon_as_its_answer_is_in():
+    # the runner answers one line, then would take its time to shut down, its stdout still
+    # open (bwrap holds it): the grader does not wait
+    started = _fake_sandbox(
+        "import sys, time; sys.stdin.read(); sys.stdout.write('{\"ok\": 1}\\n'); "
+        "sys.stdout.flush(); time.sleep(30)"
+    )
+    answer = sandbox._exchange(started, b"{}", 1000, 60, SandboxLimits())
+    assert answer == {"ok": 1}
+    assert started.process.returncode == -9  # killed, not waited for
+
+
+def test_does_a_sandbox_that_ends_without_answer_report_its_own_exit_code():
+    started = _fake_sandbox("import sys; sys.stdin.read(); print('boom', file=sys.stderr); "
+                            "sys.exit(3)")
+    with pytest.raises(sandbox.SandboxDied, match=r"exit code 3\): boom"):
+        sandbox._exchange(started, b"{}", 1000, 60, SandboxLimits())
+
+
+def test_are_a_runs_phases_timed_from_the_runners_clock_readings():
+    timings = {"runner_up": 10.5, "kernel_ready": 11.5, "request_read": 12.25, "executed": 14.0}
+    phases = sandbox._phases(10.0, 12.0, 14.5, {"notebook": {}, "timings": timings})
+    assert phases == {"started_ahead_by": 2.0, "run": 2.5, "runner_start": 0.5,
+                      "kernel_start": 1.0, "waited_for_kernel": 0.25, "execute": 1.75,
+                      "answer_to_stopped": 0.5}
+    # the kernel was ready before the notebook came: no wait; garbled timings: no detail
+    timings["request_read"] = 11.0
+    assert sandbox._phases(10.0, 12.0, 14.5, {"timings": timings})["waited_for_kernel"] == 0
+    assert sandbox._phases(10.0, 12.0, 14.5, {"timings": {"runner_up": "x"}}) == {
+        "started_ahead_by": 2.0, "run": 2.5}

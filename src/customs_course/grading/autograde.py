@@ -315,8 +315,10 @@ def autograde(
             )
             outcome = _finish(course, layout, outcome, None)
         report.outcomes.append(outcome)
-        log.debug("%s: %s in %.2f s%s", student, outcome.status, outcome.seconds,
-                  f" ({result['failure']})" if result and result.get("failure") else "")
+        log.debug("%s: %s in %.2f s%s%s", student, outcome.status, outcome.seconds,
+                  f" ({result['failure']})" if result and result.get("failure") else "",
+                  f"; sandbox phases (s): {result['phases']}" if result and result.get("phases")
+                  else "")
         bar.advance(
             f"{student}: {outcome.status}",
             flagged=outcome.status is not Status.GRADED,

@@ -64,19 +64,27 @@ class _Worker:
             answers.put((self, line))
         answers.put((self, None))  # end of file: the process ended
 
-    def send(self, assignment: str, student: str) -> None:
+    def send(self, assignment: str, student: str, ahead: bool = True) -> None:
+        """Grade ``student``; ``ahead``: start a sandbox for one more student meanwhile."""
         self.student = student
-        self.process.stdin.write(json.dumps({"assignment": assignment, "student": student}) + "\n")
+        request = {"assignment": assignment, "student": student, "ahead": ahead}
+        self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
 
     def stop(self) -> None:
+        self.terminate()
+        self.wait()
+
+    def terminate(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+
+    def wait(self) -> None:
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 class WorkerPool:
@@ -120,8 +128,10 @@ class WorkerPool:
         return _Worker(self.args, self.started, self.answers)
 
     def __exit__(self, *exc) -> None:
+        for worker in self.idle:  # all at once: each takes a moment to stop its sandbox
+            worker.terminate()
         while self.idle:
-            self.idle.popleft().stop()
+            self.idle.popleft().wait()
         self._scratch.cleanup()
 
     def _next_answer(self) -> tuple[_Worker, str | None]:
@@ -146,8 +156,8 @@ class WorkerPool:
             while pending and (self.idle or len(busy) < self.size):
                 worker = self.idle.popleft() if self.idle else self._start()
                 student = pending.popleft()
-                try:
-                    worker.send(self.assignment, student)
+                try:  # no sandbox started ahead once no student is left to give it
+                    worker.send(self.assignment, student, ahead=bool(pending))
                 except OSError:  # it died while idle: replace it
                     worker.stop()
                     pending.appendleft(student)

@@ -8,8 +8,9 @@
 writes the assignment's other files (``files``) into its working folder, then
 runs the notebook as nbgrader's ``Execute`` preprocessor does (errors allowed, the per-cell
 timeout, fractions of a second included, the kernel interrupted on timeout, the error of a
-timed-out cell recorded), and writes one JSON answer on its original stdout:
-``{"notebook": {...}}`` or ``{"error": {"name": ..., "message": ..., "signal": ...}}``.
+timed-out cell recorded), and writes one JSON answer, one line (the grader stops the sandbox at
+its end), on its original stdout: ``{"notebook": {...}}`` or
+``{"error": {"name": ..., "message": ..., "signal": ...}}``.
 Everything else it or the kernel prints goes to stderr, which the grader reads with a size limit.
 
 ``budget`` is the time all the cells together may take (the kernel's start not counted): a
@@ -36,6 +37,7 @@ from pathlib import Path, PurePosixPath
 sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402 (after the line above)
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager  # noqa: E402
 from jupyter_core.utils import run_sync  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbformat.v4 import new_output  # noqa: E402
@@ -87,6 +89,11 @@ class LimitedClient(NotebookClient):
         self.budget = budget if budget and budget > 0 else None
         self.cells_started: float | None = None  # when the first code cell started
         self.timeout_func = self.cell_timeout
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        km.kernel_spec_manager = NativeKernelSpecs(parent=km)
+        return km
 
     def spent(self) -> float:
         """Seconds the cells have run so far."""
@@ -147,14 +154,34 @@ class LimitedClient(NotebookClient):
 KERNEL_NAME = "python3"
 
 
+class NativeKernelSpecs(KernelSpecManager):
+    """Kernel specs, with ``python3`` being ipykernel on this Python, as in nbgrader's runs.
+
+    jupyter_client imports ipykernel (and with it IPython) to describe ``python3``, a quarter
+    of a second of CPU in every sandbox; this spec is the one ipykernel gives, without that
+    import, started by :mod:`~customs_course.grading.kernel_launcher` (ipykernel without
+    debugpy). The sandbox shows no other Python, so no other ``python3`` could run.
+    """
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        if kernel_name != KERNEL_NAME:
+            return super().get_kernel_spec(kernel_name)
+        launcher = "customs_course.grading.kernel_launcher"
+        return KernelSpec(
+            argv=[sys.executable, "-m", launcher, "-f", "{connection_file}"],
+            display_name="Python 3 (ipykernel)",
+            language="python",
+            resource_dir="",
+        )
+
+
 def start_ahead() -> LimitedClient | None:
     """Start the kernel before the notebook arrives (None if it fails: it starts again later).
 
     Nothing of a student's is in this process or in the kernel yet: the request is read after.
     """
-    client = LimitedClient(
-        nbformat.v4.new_notebook(), timeout=None, output_bytes=0, path=os.getcwd()
-    )
+    empty = nbformat.from_dict({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    client = LimitedClient(empty, timeout=None, output_bytes=0, path=os.getcwd())
     client.kernel_name = KERNEL_NAME
     try:
         client.km = client.create_kernel_manager()
@@ -197,6 +224,7 @@ def execute(request: dict, client: LimitedClient | None = None) -> dict:
     client.timeout = request["timeout"] if request["timeout"] and request["timeout"] > 0 else None
     client.output_bytes = request["output_bytes"]
     client.budget = request.get("budget") or None
+    client.owns_km = False  # nbclient would interrupt, kill, then poll 0.1 s: kill_kernel below
     try:
         write_files(request.get("files") or {}, Path.cwd())
         client.execute()
@@ -204,7 +232,18 @@ def execute(request: dict, client: LimitedClient | None = None) -> dict:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         killed_by = client.kernel_signal()
         return {"error": {"name": type(exc).__name__, "message": message, "signal": killed_by}}
+    finally:
+        kill_kernel(client)
     return {"notebook": notebook, "truncated": client.truncated}
+
+
+def kill_kernel(client: LimitedClient) -> None:
+    """Kill the kernel's process group now, without waiting: the answer goes out at once."""
+    if client.km is not None and client.km.has_kernel:
+        try:
+            run_sync(client.km.provisioner.kill)()
+        except OSError:  # already gone
+            pass
 
 
 def drop_privileges() -> None:
@@ -231,14 +270,18 @@ def main() -> int:
     hide_memory()
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")  # not inherited by the kernel
     os.dup2(2, 1)  # anything else printed to stdout goes to stderr (the kernel's too)
+    timings = {"runner_up": time.monotonic()}  # for the grader's log: when each phase ended
     client = start_ahead()
+    timings["kernel_ready"] = time.monotonic()
     data = sys.stdin.read()
+    timings["request_read"] = time.monotonic()
     if not data:  # the grader stopped without a notebook for this sandbox
         if client is not None:
             stop_kernel(client)
         return 0
     answer = execute(json.loads(data), client)
-    answers.write(json.dumps(answer))
+    answer["timings"] = {**timings, "executed": time.monotonic()}
+    answers.write(json.dumps(answer) + "\n")  # one line (JSON escapes newlines): its end
     answers.close()
     return 0
 

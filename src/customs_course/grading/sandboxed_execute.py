@@ -40,6 +40,9 @@ STARTUP_SECONDS = 120
 #: what went wrong in this process's current submission, as data: ``{"kind", "stage",
 #: "message"}`` (the worker empties it before each student and returns it)
 failures: list[dict] = []
+#: whether another student follows in this process (the worker sets it before each student):
+#: if not, no sandbox is started ahead for it
+next_student: bool = True
 
 
 class SandboxedExecute(Execute):
@@ -91,7 +94,7 @@ class SandboxedExecute(Execute):
                 files=self.files_for(resources),
             )
         finally:  # the next student's sandbox starts while this one is checked and scored
-            if self.start_ahead:
+            if self.start_ahead and next_student:
                 self.sandbox.start_ahead()
         if not isinstance(answer, dict):
             raise TamperingDetected("the sandbox answered something else than a notebook")

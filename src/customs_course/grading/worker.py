@@ -47,11 +47,13 @@ def start_worker(
     in a sandbox (``sandbox_mode``; ``slot`` picks its user id), never in this process.
     """
     from customs_course.grading.course import GradingCourse
+    from customs_course.grading.nbgrader_engine import share_engines
     from customs_course.grading.sandbox import Sandbox, SandboxLimits
 
     fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 2)
     os.close(fd)
+    share_engines()  # a dozen gradebook openings per student: compile their SQL once
     course = GradingCourse.open(course_root)
     private = Path(tempfile.mkdtemp(prefix="worker-", dir=Path(snapshot).parent)) / "gradebook.db"
     shutil.copyfile(snapshot, private)
@@ -128,8 +130,11 @@ def _forget(assignment: str, student: str) -> None:
             pass
 
 
-def grade_student(assignment: str, student: str) -> dict:
+def grade_student(assignment: str, student: str, ahead: bool = True) -> dict:
     """Autograde one student; never raises (a failure comes back in the result).
+
+    ``ahead``: start the next student's sandbox as this one's notebook ends (False when no
+    student is left for this worker: its start would be wasted).
 
     Returns
     -------
@@ -139,11 +144,13 @@ def grade_student(assignment: str, student: str) -> dict:
         happened and its message, from which the grader picks the status), ``grades`` and
         ``comments`` (notebook -> grade id -> automatic score or comment), ``seconds``.
     """
-    from customs_course.grading import sandboxed_execute
+    from customs_course.grading import sandbox, sandboxed_execute
 
     start = time.monotonic()
     result = {"student": student, "success": False, "log": "", "grades": {}, "comments": {}}
     sandboxed_execute.failures.clear()
+    sandbox.last_phases.clear()
+    sandboxed_execute.next_student = ahead
     try:
         _forget(assignment, student)
         run = _STATE["api"].autograde(assignment, student, force=True, create=True)
@@ -160,6 +167,7 @@ def grade_student(assignment: str, student: str) -> dict:
         result["failure"] = {"kind": type(exc).__name__, "stage": "worker",
                              "message": str(exc)[:500]}
     result["seconds"] = time.monotonic() - start
+    result["phases"] = dict(sandbox.last_phases)  # for the grader's --verbose log
     return result
 
 
@@ -189,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)  # from now on fd 1 is the log too: student code cannot garble the answers
     for line in sys.stdin:
         request = json.loads(line)
-        result = grade_student(request["assignment"], request["student"])
+        result = grade_student(
+            request["assignment"], request["student"], request.get("ahead", True)
+        )
         answers.write(json.dumps(result) + "\n")
         answers.flush()
     return 0
