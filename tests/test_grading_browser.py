@@ -35,8 +35,8 @@ from urllib.parse import urlparse
 
 import nbformat
 import pytest
+from browser_support import needs_chromium
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-from test_book import CHROMIUM, CHROMIUM_FLAGS, needs_chromium
 
 from customs_course.grading.autograde import autograde
 from customs_course.grading.course import GradingCourse
@@ -131,16 +131,6 @@ def graded(tmp_path_factory):
     assert outcome.status.value == "graded", outcome.reason
     [page] = generate_feedback("hostile", course_root=course)
     return SimpleNamespace(course=course, config=grading_course.config, feedback=page)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def open_and_bait(browser, url: str, origin: str) -> SimpleNamespace:

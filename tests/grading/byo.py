@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+from course_helpers import nbgrader_meta
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ASSIGNMENT = "ps_byo"
@@ -24,34 +25,22 @@ SETUP = (
 )
 
 
-def meta(grade_id: str, *, grade=False, solution=False, locked=False, task=False, points=None):
-    data = {
-        "grade": grade,
-        "grade_id": grade_id,
-        "locked": locked,
-        "schema_version": 3,
-        "solution": solution,
-        "task": task,
-    }
-    if points is not None:
-        data["points"] = points
-    return {"nbgrader": data}
-
-
 def answer(grade_id: str, solution: str):
     return new_code_cell(
-        f"### BEGIN SOLUTION\n{solution}\n### END SOLUTION", metadata=meta(grade_id, solution=True)
+        f"### BEGIN SOLUTION\n{solution}\n### END SOLUTION",
+        metadata=nbgrader_meta(grade_id, solution=True),
     )
 
 
 def test(grade_id: str, source: str, points: float):
-    return new_code_cell(source, metadata=meta(grade_id, grade=True, locked=True, points=points))
+    metadata = nbgrader_meta(grade_id, grade=True, locked=True, points=points)
+    return new_code_cell(source, metadata=metadata)
 
 
 def arrivals_source() -> nbformat.NotebookNode:
     cells = [
-        new_markdown_cell("# Arrivals", metadata=meta("arrivals_intro", locked=True)),
-        new_code_cell(SETUP, metadata=meta("arrivals_setup", locked=True)),
+        new_markdown_cell("# Arrivals", metadata=nbgrader_meta("arrivals_intro", locked=True)),
+        new_code_cell(SETUP, metadata=nbgrader_meta("arrivals_setup", locked=True)),
         new_markdown_cell("How many declarations arrived? Store it in `n_rows`."),
         answer("count_answer", "n_rows = len(rows)"),
         test(
@@ -78,7 +67,7 @@ def arrivals_source() -> nbformat.NotebookNode:
         ),
         new_markdown_cell(
             "### BEGIN SOLUTION\nOne heavy declaration pulls the mean up.\n### END SOLUTION",
-            metadata=meta("why_answer", grade=True, solution=True, points=2),
+            metadata=nbgrader_meta("why_answer", grade=True, solution=True, points=2),
         ),
     ]
     return new_notebook(cells=cells, metadata=KERNELSPEC)
@@ -87,7 +76,8 @@ def arrivals_source() -> nbformat.NotebookNode:
 def report_source() -> nbformat.NotebookNode:
     cells = [
         new_code_cell(
-            f"from helpers import tonnes\n{SETUP}", metadata=meta("report_setup", locked=True)
+            f"from helpers import tonnes\n{SETUP}",
+            metadata=nbgrader_meta("report_setup", locked=True),
         ),
         answer(
             "heaviest_answer", 'heaviest = tonnes(max(float(r["weight_kg"]) for r in rows))'
@@ -95,7 +85,7 @@ def report_source() -> nbformat.NotebookNode:
         test("heaviest_test", '"""heaviest in tonnes."""\nassert heaviest == 0.3', 1),
         new_markdown_cell(
             "Write a one-page note for the risk unit on what the arrivals show.",
-            metadata=meta("report_task", locked=True, task=True, points=4),
+            metadata=nbgrader_meta("report_task", locked=True, task=True, points=4),
         ),
     ]
     return new_notebook(cells=cells, metadata=KERNELSPEC)

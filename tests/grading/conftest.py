@@ -12,24 +12,11 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
+from course_helpers import nbgrader_meta
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNELSPEC = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
-
-
-def nbgrader_meta(grade_id: str, *, grade=False, solution=False, locked=False, points=None):
-    meta = {
-        "grade": grade,
-        "grade_id": grade_id,
-        "locked": locked,
-        "schema_version": 3,
-        "solution": solution,
-        "task": False,
-    }
-    if points is not None:
-        meta["points"] = points
-    return {"nbgrader": meta}
 
 
 def answer_cell(grade_id: str, source: str):

@@ -12,10 +12,8 @@ cell's score, the maximum score and the export rows must agree.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import csv
-import io
 import os
 import shutil
 import subprocess
@@ -25,8 +23,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from byo import ASSIGNMENT, all_points, arrivals_source, report_source, write_assignment
+from course_helpers import grade_cli
 
-from customs_course.cli import main
 from customs_course.grading.course import GradingCourse
 from customs_course.grading.layout import generate_release, load_layout
 from customs_course.grading.sandbox import bwrap_problem
@@ -44,14 +42,6 @@ FORGED_DATA = "declaration,weight_kg\nX1,1\n"  # the full student's own data fil
 def sandbox_mode() -> str:
     """bubblewrap where it runs here; otherwise the sandbox off, asked for by name."""
     return "bwrap" if bwrap_problem(0 if os.geteuid() == 0 else None) is None else "off"
-
-
-def cli(*args: str, root: Path) -> str:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["grade", *args, "--course-root", str(root)])
-    assert code == 0, f"grade {' '.join(args)} failed:\n{err.getvalue()[-3000:]}"
-    return out.getvalue()
 
 
 def nbgrader(*args: str, course: Path) -> None:
@@ -105,17 +95,17 @@ def graded(tmp_path_factory):
             handed = submission(release, NOTEBOOKS[name]()) if name in answered else release
             nbformat.write(handed, inbox / f"{student}_{name}.ipynb")
     (inbox / "roster.csv").write_text("student_id\n" + "\n".join(ANSWERED) + "\n")
-    cli("import-roster", str(inbox / "roster.csv"), root=ours)
-    cli("collect", ASSIGNMENT, str(inbox), root=ours)
+    grade_cli("import-roster", str(inbox / "roster.csv"), root=ours)
+    grade_cli("collect", ASSIGNMENT, str(inbox), root=ours)
     # the full student's own data file, in their submission folder as nbgrader's collect puts it
     own = course.submission_dir("full", ASSIGNMENT) / "data"
     own.mkdir()
     (own / "arrivals.csv").write_text(FORGED_DATA, encoding="utf-8")
     shutil.copytree(course.folder("submitted"), plain / "grading" / "submitted")
     mode = sandbox_mode()
-    report = cli("autograde", ASSIGNMENT, "--sandbox", mode, "--timeout", "60", root=ours)
-    cli("feedback", ASSIGNMENT, root=ours)
-    cli("export", ASSIGNMENT, root=ours)
+    report = grade_cli("autograde", ASSIGNMENT, "--sandbox", mode, "--timeout", "60", root=ours)
+    grade_cli("feedback", ASSIGNMENT, root=ours)
+    grade_cli("export", ASSIGNMENT, root=ours)
     nbgrader("generate_assignment", ASSIGNMENT, "--force", course=plain)
     nbgrader("autograde", ASSIGNMENT, "--force", course=plain)
     nbgrader("export", "--to", str(plain / "plain_grades.csv"), course=plain)
@@ -179,7 +169,7 @@ def test_do_hand_grades_of_the_task_reach_the_export(graded):
         grade.manual_score = 3.0
         gradebook.db.commit()
     before = read_csv(course.exports(ASSIGNMENT) / "grades.csv")["full"]
-    cli("export", ASSIGNMENT, root=ours)
+    grade_cli("export", ASSIGNMENT, root=ours)
     after = read_csv(course.exports(ASSIGNMENT) / "grades.csv")["full"]
     assert after["report:report_task"] == "3"
     assert "report:report_task" not in after["manual_pending"].split()

@@ -7,17 +7,15 @@ export. Expected scores come from the assignment's own cells and points, never t
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
-import io
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+from course_helpers import grade_cli
 
-from customs_course.cli import main
 from customs_course.grading.course import GradingCourse
 from customs_course.grading.feedback import split_hidden
 from customs_course.grading.layout import load_layout
@@ -44,15 +42,6 @@ STATUS = {
 }
 
 
-def cli(*args: str, root: Path) -> str:
-    """Run ``customs-course grade ...`` in this process and return what it printed."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["grade", *args, "--course-root", str(root)])
-    assert code == 0, f"grade {' '.join(args)} failed:\n{err.getvalue()[-3000:]}"
-    return out.getvalue()
-
-
 def expected_passes(layout, scenario: str) -> set[str]:
     """The test cells a scenario passes, read from the order of the assignment's cells."""
     cells = layout.notebooks[0].cells
@@ -77,14 +66,14 @@ def graded_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     shutil.copytree(ROOT / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
     out = root.parent / f"{root.name}-class"
-    cli("simulate", ASSIGNMENT, str(out), root=root)
-    cli("import-roster", str(out / "roster.csv"), root=root)
-    collected = cli("collect", ASSIGNMENT, str(out / "submissions.zip"), root=root)
+    grade_cli("simulate", ASSIGNMENT, str(out), root=root)
+    grade_cli("import-roster", str(out / "roster.csv"), root=root)
+    collected = grade_cli("collect", ASSIGNMENT, str(out / "submissions.zip"), root=root)
     course = GradingCourse.open(root)
     submitted = {p: sha(p) for p in course.folder("submitted").rglob("*.ipynb")}
-    graded = cli("autograde", ASSIGNMENT, "--timeout", TIMEOUT, root=root)
-    feedback = cli("feedback", ASSIGNMENT, root=root)
-    cli("export", ASSIGNMENT, root=root)
+    graded = grade_cli("autograde", ASSIGNMENT, "--timeout", TIMEOUT, root=root)
+    feedback = grade_cli("feedback", ASSIGNMENT, root=root)
+    grade_cli("export", ASSIGNMENT, root=root)
     with open(out / "scenarios.csv", newline="") as handle:
         scenarios = {row["student_id"]: row["scenario"] for row in csv.DictReader(handle)}
     return root, out, scenarios, collected, graded, feedback, submitted
@@ -154,7 +143,7 @@ def test_is_no_submitted_file_lost_or_changed(graded_class):
     for path in (out / "submissions").rglob("*.ipynb"):
         assert sha(path) in archived, f"{path.name} is not in the archive"
     assert {p: sha(p) for p in submitted} == submitted  # grading never touched a submission
-    again = cli("collect", ASSIGNMENT, str(out / "submissions.zip"), root=root)
+    again = grade_cli("collect", ASSIGNMENT, str(out / "submissions.zip"), root=root)
     assert "0 new, 0 changed, 12 unchanged" in again
 
 
@@ -195,14 +184,14 @@ def test_is_a_regrade_idempotent_and_an_interrupted_run_finished_by_a_rerun(grad
     before = grades.read_bytes()
     by_scenario = {scenario: student for student, scenario in scenarios.items()}
     regrade = [by_scenario[s] for s in ("correct", "edited_test", "kernel_crash")]
-    cli("autograde", ASSIGNMENT, "--force", *[f"--student={s}" for s in regrade], root=root)
-    cli("export", ASSIGNMENT, root=root)
+    grade_cli("autograde", ASSIGNMENT, "--force", *[f"--student={s}" for s in regrade], root=root)
+    grade_cli("export", ASSIGNMENT, root=root)
     assert grades.read_bytes() == before
     # as if a run had stopped before these two students were saved
     lost = [by_scenario["partial"], by_scenario["wrong"]]
     for student in lost:
         (course.results(ASSIGNMENT) / "students" / f"{student}.json").unlink()
-    rerun = cli("autograde", ASSIGNMENT, "--timeout", TIMEOUT, root=root)
+    rerun = grade_cli("autograde", ASSIGNMENT, "--timeout", TIMEOUT, root=root)
     assert f"2 graded now (2 graded), {len(scenarios) - 2} unchanged" in rerun
-    cli("export", ASSIGNMENT, root=root)
+    grade_cli("export", ASSIGNMENT, root=root)
     assert grades.read_bytes() == before

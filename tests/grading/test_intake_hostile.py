@@ -13,8 +13,8 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-import nbformat
 import pytest
+from course_helpers import answered_ps1
 
 from customs_course.cli import main
 from customs_course.grading.course import GradingCourse, GradingError
@@ -33,12 +33,6 @@ def course(rostered_ps1):
 @pytest.fixture
 def grading(course):
     return GradingCourse.open(course)
-
-
-def notebook(nb, text: str = "x") -> bytes:
-    cell = nb.answer("squares", text)
-    cell.id = "answer"
-    return nbformat.writes(nb.notebook([cell])).encode()
 
 
 def submitted(grading, student: str) -> list[str]:
@@ -69,10 +63,10 @@ def test_are_links_fifos_and_hard_links_in_a_folder_refused_and_never_followed(
     instructor = tmp_path / "instructor"
     instructor.mkdir()
     secret = instructor / "problem1.ipynb"
-    secret.write_bytes(notebook(nb, "the instructor's solution"))
+    secret.write_bytes(answered_ps1(nb, "the instructor's solution"))
     upload = tmp_path / "upload"
     upload.mkdir()
-    (upload / "s01_problem1.ipynb").write_bytes(notebook(nb, "honest"))
+    (upload / "s01_problem1.ipynb").write_bytes(answered_ps1(nb, "honest"))
     (upload / "s02_problem1.ipynb").symlink_to(secret)
     (upload / "s03").symlink_to(instructor, target_is_directory=True)
     os.mkfifo(upload / "s04_problem1.ipynb")
@@ -96,7 +90,7 @@ def test_are_links_fifos_and_hard_links_in_a_folder_refused_and_never_followed(
 def test_are_link_and_device_entries_of_a_zip_refused(course, grading, tmp_path, nb):
     upload = tmp_path / "upload.zip"
     with zipfile.ZipFile(upload, "w") as z:
-        z.writestr("s01/problem1.ipynb", notebook(nb, "honest"))
+        z.writestr("s01/problem1.ipynb", answered_ps1(nb, "honest"))
         for name, kind in [
             ("s02/problem1.ipynb", stat.S_IFLNK),
             ("s03/problem1.ipynb", stat.S_IFIFO),
@@ -163,7 +157,7 @@ def test_are_zip_bombs_and_lying_zips_refused_with_little_memory_and_nothing_big
     upload = zeros_zip(
         tmp_path / "upload.zip",
         [
-            ("s01_problem1.ipynb", notebook(nb, "honest")),
+            ("s01_problem1.ipynb", answered_ps1(nb, "honest")),
             ("s02_problem1.ipynb", 100 * MiB),  # declares 100 MiB: over the 20 MB file cap
             ("s03_problem1.ipynb", 15 * MB),  # under the cap, but compressed ~1000 to 1
             ("s05.zip", inner.read_bytes()),  # a bomb inside a nested zip
@@ -247,7 +241,7 @@ def test_do_the_caps_come_from_the_nbgrader_configuration_and_the_command_line(
 def test_is_a_zip_nested_one_level_collected_and_two_levels_refused(course, grading, tmp_path, nb):
     deepest = io.BytesIO()
     with zipfile.ZipFile(deepest, "w") as z:
-        z.writestr("problem1.ipynb", notebook(nb, "deep"))
+        z.writestr("problem1.ipynb", answered_ps1(nb, "deep"))
     middle = io.BytesIO()
     with zipfile.ZipFile(middle, "w") as z:
         z.writestr("inner.zip", deepest.getvalue())
@@ -286,7 +280,7 @@ def test_are_control_characters_in_names_escaped_in_the_report_and_manifest(
     upload = tmp_path / "upload.zip"
     with zipfile.ZipFile(upload, "w") as z:
         for name in HOSTILE:
-            z.writestr(name, notebook(nb, name))
+            z.writestr(name, answered_ps1(nb, name))
         z.writestr("s04\x1b[8m/notes.txt", b"ignored")
         link = zipfile.ZipInfo("s05\u202e/problem1.ipynb")
         link.create_system, link.external_attr = 3, (stat.S_IFLNK | 0o777) << 16
@@ -315,7 +309,7 @@ def test_are_control_characters_in_names_escaped_in_the_report_and_manifest(
 def test_are_folder_names_and_the_source_name_escaped(course, tmp_path, nb):
     upload = tmp_path / "up\x1b[2J"
     (upload / "s01\u202e").mkdir(parents=True)
-    (upload / "s01\u202e" / "problem1.ipynb").write_bytes(notebook(nb))
+    (upload / "s01\u202e" / "problem1.ipynb").write_bytes(answered_ps1(nb))
     report = collect_submissions("ps1", upload, course_root=course)
     assert report.new == [("s01", "s01\u202e/problem1.ipynb")]
     for line in report.lines():

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import nbformat
 import pytest
+from course_helpers import answered_ps1
 
 from customs_course.grading.course import GradingCourse
 from customs_course.grading.intake import collect_submissions
@@ -27,12 +28,6 @@ def grading(course):
     return GradingCourse.open(course)
 
 
-def notebook(nb, text: str) -> bytes:
-    cell = nb.answer("squares", text)
-    cell.id = "answer"
-    return nbformat.writes(nb.notebook([cell])).encode()
-
-
 def exchange_folder(root, student, stamp, content: bytes, *, age: float = 0):
     """A submission as nbgrader's exchange keeps it: student+assignment+time+random/."""
     folder = root / f"{student}+ps1+{stamp}+{abs(hash(content)) % 10_000}"
@@ -47,13 +42,13 @@ def exchange_folder(root, student, stamp, content: bytes, *, age: float = 0):
 def test_is_the_timestamp_of_the_newest_submission_kept_beside_it(course, grading, tmp_path, nb):
     upload = tmp_path / "exchange"
     # the later submission's file is older on disk: nbgrader's time decides, not the file's
-    exchange_folder(upload, "s01", EARLY, notebook(nb, "first"))
-    exchange_folder(upload, "s01", LATER, notebook(nb, "second"), age=7200)
+    exchange_folder(upload, "s01", EARLY, answered_ps1(nb, "first"))
+    exchange_folder(upload, "s01", LATER, answered_ps1(nb, "second"), age=7200)
 
     report = collect_submissions("ps1", upload, course_root=course)
 
     current = grading.submission_dir("s01", "ps1")
-    assert (current / "problem1.ipynb").read_bytes() == notebook(nb, "second")
+    assert (current / "problem1.ipynb").read_bytes() == answered_ps1(nb, "second")
     assert (current / "timestamp.txt").read_text() == LATER
     assert report.timestamps == {"s01": datetime(2026, 3, 2, 9)}
     assert "nbgrader's timestamp.txt kept for 1 student(s)" in "\n".join(report.lines())
@@ -76,9 +71,9 @@ def test_is_an_unreadable_timestamp_refused_with_a_reason_and_the_notebook_still
 ):
     upload = tmp_path / "upload.zip"
     with zipfile.ZipFile(upload, "w") as z:
-        z.writestr("s01/problem1.ipynb", notebook(nb, "a"))
+        z.writestr("s01/problem1.ipynb", answered_ps1(nb, "a"))
         z.writestr("s01/timestamp.txt", content)
-        z.writestr("s02/problem1.ipynb", notebook(nb, "b"))
+        z.writestr("s02/problem1.ipynb", answered_ps1(nb, "b"))
         z.writestr("s02/timestamp.txt", EARLY)
 
     report = collect_submissions("ps1", upload, course_root=course)
@@ -92,16 +87,16 @@ def test_is_an_unreadable_timestamp_refused_with_a_reason_and_the_notebook_still
 
 
 def test_is_a_timestamp_removed_when_a_new_file_comes_without_one(course, grading, tmp_path, nb):
-    stamped = exchange_folder(tmp_path / "first", "s01", EARLY, notebook(nb, "v1"))
+    stamped = exchange_folder(tmp_path / "first", "s01", EARLY, answered_ps1(nb, "v1"))
     collect_submissions("ps1", stamped.parent, course_root=course)
     target = grading.submission_dir("s01", "ps1") / "timestamp.txt"
     assert target.read_text() == EARLY
     same = tmp_path / "same"
     same.mkdir()
-    (same / "s01_problem1.ipynb").write_bytes(notebook(nb, "v1"))
+    (same / "s01_problem1.ipynb").write_bytes(answered_ps1(nb, "v1"))
     collect_submissions("ps1", same, course_root=course)
     assert target.read_text() == EARLY  # the same notebook: its time still holds
-    (same / "s01_problem1.ipynb").write_bytes(notebook(nb, "v2"))
+    (same / "s01_problem1.ipynb").write_bytes(answered_ps1(nb, "v2"))
     report = collect_submissions("ps1", same, course_root=course)
     assert not target.exists()
     assert "  timestamp.txt of s01 removed: the new file came without one" in report.lines()
