@@ -58,6 +58,33 @@ def test_do_the_editions_mirror_flows_match_their_declarations(edition):
                      load_dataset("mirror_flows", edition))
 
 
+def home_imports_by_year(mirror: pd.DataFrame) -> pd.Series:
+    rows = mirror[mirror["reporter"].astype(str) == HOME]
+    return rows.groupby("year")["import_value_cif"].sum()
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_do_the_home_imports_lead_into_the_declared_year_without_a_jump(edition):
+    # before the declarations' year XA's rows are generated; unscaled they were 1/20 of it
+    totals = home_imports_by_year(load_dataset("mirror_flows", edition))
+    steps = totals / totals.shift(1)
+    assert steps.dropna().between(0.75, 1.33).all(), f"year-on-year ratios: {steps.to_dict()}"
+
+
+def test_does_rescaling_keep_each_flows_ratios():
+    declarations = make_edition("declarations", "small")
+    mirror = make_mirror_flows(2_000, random_state=2022, declarations=declarations)
+    alone = make_mirror_flows(2_000, random_state=2022)
+    keys = ["year", "reporter", "partner", "hs6"]
+    both = mirror.merge(alone, on=keys, suffixes=("", "_alone"))
+    early = both[(both["reporter"].astype(str) == HOME) & (both["year"] < 2022)]
+    assert len(early) > 50
+    ratio = early["import_value_cif"] / early["export_value_fob"]
+    ratio_alone = early["import_value_cif_alone"] / early["export_value_fob_alone"]
+    assert np.allclose(ratio, ratio_alone, rtol=0.01, equal_nan=True)
+    assert not np.allclose(early["import_value_cif"], early["import_value_cif_alone"], rtol=0.5)
+
+
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_does_every_clearance_record_refer_to_a_declaration_and_each_once(edition):
     declarations = load_dataset("declarations", edition)

@@ -208,5 +208,36 @@ def with_declared_imports(flows: pd.DataFrame, sums: pd.DataFrame, seed: int) ->
         "misinvoicing": np.asarray(KINDS)[kind],
     }).astype(dtypes.to_dict())
     replaced = (flows["reporter"] == HOME_COUNTRY) & flows["year"].isin(sums["year"].unique())
-    out = pd.concat([flows[~replaced], declared], ignore_index=True)
+    earlier = _continued(flows, replaced, declared)
+    out = pd.concat([flows[~replaced].drop(index=earlier.index), earlier, declared],
+                    ignore_index=True)
     return out.sort_values(["year", "reporter", "partner", "hs6"], ignore_index=True)
+
+
+#: Columns of a flow that scale with its size.
+SIZE_COLUMNS = ("import_value_cif", "import_mass_kg", "export_value_fob", "export_mass_kg")
+
+
+def _continued(flows: pd.DataFrame, replaced: pd.Series, declared: pd.DataFrame) -> pd.DataFrame:
+    """XA's rows of the years before the declarations, rescaled to lead into them.
+
+    Without this a partner's imports would jump from the generated level to the declarations'
+    (twenty times, in the medium edition) at the first declared year. Each partner's earlier
+    rows are multiplied by its declared sum over the generated one in that year (the whole
+    country's ratio for a partner missing on either side), so ratios (CIF/FOB, value per kg,
+    mis-invoicing) and the year-on-year changes are untouched.
+    """
+    first = int(declared["year"].min())
+    home = flows["reporter"] == HOME_COUNTRY
+    generated = flows[replaced & (flows["year"] == first)]
+    by_partner = (declared[declared["year"] == first].groupby("partner", observed=True)
+                  ["import_value_cif"].sum()
+                  / generated.groupby("partner", observed=True)["import_value_cif"].sum())
+    overall = (declared.loc[declared["year"] == first, "import_value_cif"].sum()
+               / generated["import_value_cif"].sum())
+    earlier = flows[home & (flows["year"] < first)].copy()
+    factor = (earlier["partner"].astype(str).map(by_partner.rename(index=str))
+              .replace([np.inf, 0.0], np.nan).fillna(overall).to_numpy())
+    for column in SIZE_COLUMNS:
+        earlier[column] = np.round(earlier[column].to_numpy() * factor, 0)
+    return earlier
