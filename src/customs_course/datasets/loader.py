@@ -153,6 +153,23 @@ def dataset_file(
     return path
 
 
+def stale_files(editions: tuple[str, ...] = ("small", "medium")) -> list[Path]:
+    """The standard files of ``editions`` that are missing or older than the generator code or
+    their data card: the files :func:`load_dataset` would regenerate before reading them.
+
+    The grader checks this before it starts: inside its sandbox the data folder is read-only,
+    so a student's notebook that tried to regenerate a file would fail and lose its marks.
+    """
+    from customs_course import paths
+
+    folder = paths.data_dir()
+    return [path
+            for edition in editions for name in DATASET_NAMES
+            for fmt in EDITION_FORMATS[edition]
+            if not _is_current(path := dataset_path(folder, name, edition, fmt),
+                               cards_dir() / name / "card.yml")]
+
+
 def load_dataset(
     name: str,
     edition: str = "medium",

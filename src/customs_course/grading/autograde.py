@@ -219,6 +219,25 @@ def _is_current(previous: Outcome | None, sha: str, layout: AssignmentLayout, ti
     return previous.status is not Status.TIMEOUT or previous.timeout == timeout
 
 
+def require_current_datasets() -> None:
+    """Refuse to grade while a sandbox dataset is missing or out of date.
+
+    A student's notebook would try to regenerate it inside the sandbox, where the data folder
+    is read-only, and every student would lose the marks of the cells that load it.
+    """
+    from customs_course.datasets.loader import stale_files
+
+    stale = stale_files()
+    if stale:
+        names = ", ".join(sorted({path.name for path in stale})[:4])
+        raise GradingError(
+            f"{len(stale)} sandbox dataset files are missing or older than the course's "
+            f"generator code or data cards ({names}{', ...' if len(stale) > 4 else ''}): "
+            "students' notebooks would fail to load them in the read-only sandbox. Run "
+            "`customs-course datasets build`, then autograde again (no grade was changed)."
+        )
+
+
 def autograde(
     assignment: str,
     *,
@@ -294,6 +313,7 @@ def autograde(
     if not candidates:
         report.seconds = time.monotonic() - begin
         return report
+    require_current_datasets()
     if chosen.warning:
         log.warning(chosen.warning)
     log.info(
