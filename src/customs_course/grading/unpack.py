@@ -34,11 +34,16 @@ from typing import BinaryIO
 from traitlets import Float, Int
 from traitlets.config import Configurable
 
+from customs_course.grading.zip_directory import central_directory_bytes
+
 MB = 1_000_000
 CHUNK = 1 << 20
 RATIO_FLOOR = 1 << 20  # entries smaller than 1 MiB are never called zip bombs
 SKIPPED_PARTS = ("__MACOSX", ".ipynb_checkpoints")
 READ_SUFFIXES = (".ipynb", ".zip")
+#: most bytes one entry may take in a zip's central directory: its fixed 46 bytes, and a name,
+#: extra fields and comment of up to about a kilobyte together
+CENTRAL_BYTES_PER_ENTRY = 1100
 TIMESTAMP_FILE = "timestamp.txt"  # nbgrader's submission time, beside the notebooks
 # Unicode categories shown escaped: controls, format characters (bidi overrides, zero-width),
 # surrogates (undecodable bytes of a file name), private use, unassigned, line separators.
@@ -222,6 +227,13 @@ class _Unpacker:
         self.found.candidates.append(Candidate(label, path, sha, size, mtime))
 
     def from_zip(self, handle: BinaryIO | Path, prefix: str, depth: int) -> None:
+        directory = central_directory_bytes(handle)
+        if directory and directory > self.limits.max_entries * CENTRAL_BYTES_PER_ENTRY:
+            raise Refused(
+                f"its list of contents alone is {_mb(directory)}, more than "
+                f"{self.limits.max_entries} entries (c.Collect.max_entries) can need: a zip "
+                "made to exhaust the grader's memory, or too many files; split it or raise the cap"
+            )
         with zipfile.ZipFile(handle) as archive:
             entries = archive.infolist()
             if len(entries) > self.limits.max_entries:
