@@ -195,3 +195,18 @@ def test_are_clearance_events_of_a_file_in_row_groups_the_in_memory_ones(
     in_memory = make_clearance_events(
         declarations=in_memory_declarations(2 * BLOCK_LINES + 1_234), random_state=11)
     _assert_same_table(events, in_memory)
+
+
+def test_are_declared_sums_made_in_one_pass_over_the_file(small_file, monkeypatch):
+    # one pass per share made the large edition's mirror quadratic in its size
+    passes = []
+    reader = streamed.read_declarations
+
+    def counted(*args, **kwargs):
+        passes.append(args)
+        return reader(*args, **kwargs)
+
+    monkeypatch.setattr(streamed, "read_declarations", counted)
+    streamed.declared_sums(small_file, (2018, 2022), 2_000)
+    assert len(passes) == 1
+    assert not list(small_file.parent.glob("declared-sums-*")), "the spill is removed"

@@ -9,14 +9,16 @@ the in-memory builders give from the whole declarations table:
 - clearance events: a chunk of whole declarations gives their events; the random draws of each
   chunk start where those of the chunks before it end (:func:`clearance.draw_states`);
 - mirror flows: the declared sums by year, origin and HS6 are made share by share of the HS
-  codes (one pass over the file each), so that every group's lines are summed together, in
-  their order, as the whole table's ``groupby`` sums them.
+  codes (one pass over the file spills each share's lines to a file of its own), so that every
+  group's lines are summed together, in their order, as the whole table's ``groupby`` sums them.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -114,13 +116,34 @@ def clearance_events(path: str | os.PathLike, seed: int, chunk_rows: int = CHUNK
 def declared_sums(path: str | os.PathLike, years: tuple[int, int],
                   chunk_rows: int = CHUNK_ROWS) -> pd.DataFrame:
     """:func:`mirror.declared_sums` of a declarations file, one share of the HS codes at a time
-    (about ``chunk_rows`` lines each)."""
+    (about ``chunk_rows`` lines each).
+
+    One pass over the file sorts its lines into a spill file per share (beside the file, as the
+    spill is about the size of the columns read), in file order; each share's lines are then
+    summed together, as the whole table's ``groupby`` sums them.
+    """
     shares = max(1, -(-pq.ParquetFile(path).metadata.num_rows // chunk_rows))
-    parts = []
-    for share in range(shares):
-        lines = [chunk[chunk["hs6"].cat.codes.to_numpy() % shares == share]
-                 for chunk in read_declarations(path, mirror.DECLARATION_COLUMNS, chunk_rows)]
-        parts.append(mirror.declared_sums(pd.concat(lines, ignore_index=True), years))
-        del lines
+    with tempfile.TemporaryDirectory(prefix="declared-sums-", dir=Path(path).parent) as spill:
+        files = _spill_by_share(path, shares, Path(spill), chunk_rows)
+        parts = [mirror.declared_sums(pd.read_parquet(file), years) for file in files]
     sums = pd.concat(parts, ignore_index=True)
     return sums.sort_values(["year", "origin_country", "hs6"], ignore_index=True)
+
+
+def _spill_by_share(path: str | os.PathLike, shares: int, folder: Path, chunk_rows: int
+                    ) -> list[Path]:
+    """Write the lines of each share of the HS codes to its own Parquet file, in file order."""
+    files = [folder / f"share-{share}.parquet" for share in range(shares)]
+    writers: dict[int, pq.ParquetWriter] = {}
+    try:
+        for chunk in read_declarations(path, mirror.DECLARATION_COLUMNS, chunk_rows):
+            share_of = chunk["hs6"].cat.codes.to_numpy() % shares
+            for share in np.unique(share_of):
+                table = pa.Table.from_pandas(chunk[share_of == share], preserve_index=False)
+                if share not in writers:
+                    writers[share] = pq.ParquetWriter(files[share], table.schema)
+                writers[share].write_table(table)
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return [files[share] for share in sorted(writers)]
