@@ -32,9 +32,14 @@ import sys
 import time
 from pathlib import Path, PurePosixPath
 
-# jsonschema (under nbformat) compiles an RFC 3987 grammar when imported, 0.9 s here, for a
-# string format that no notebook schema uses: the runner, started once per submission, skips it
-sys.modules.setdefault("rfc3987_syntax", None)
+# jsonschema (under nbformat) imports a library per string format it can check when it is
+# imported (compiling an RFC 3987 grammar takes 0.9 s; arrow and the others 0.1 s more), for
+# formats that no notebook schema uses and nbformat never checks: the runner, started once per
+# submission, skips them (jsonschema leaves a format out when its library cannot be imported)
+FORMAT_LIBRARIES = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator",
+                    "isoduration", "webcolors", "jsonpointer", "uri_template", "fqdn", "idna")
+for _library in FORMAT_LIBRARIES:
+    sys.modules.setdefault(_library, None)
 
 import nbformat  # noqa: E402 (after the line above)
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager  # noqa: E402
