@@ -168,10 +168,12 @@ def _explain(error: jsonschema.ValidationError) -> str:
     if error.validator == "oneOf" and isinstance(error.instance, dict) and "currency" in place:
         return (f"at {place}: give the conversion either as usd_per_unit (one fixed rate) or "
                 "as monthly (a rate per month, such as '2022-01': 0.0016), not both or none")
+    if error.validator == "oneOf" and isinstance(error.instance, dict):
+        # a column given as an object: explain what is wrong in the object form (branch 1)
+        in_object = [e for e in error.context if e.relative_schema_path[0] == 1]
+        if in_object:
+            return _explain(jsonschema.exceptions.best_match(in_object))
     if error.validator == "oneOf":
-        best = jsonschema.exceptions.best_match(error.context) if error.context else None
-        if best is not None and isinstance(error.instance, dict):
-            return _explain(best)
         return (f"at {place}: write the name of your file's column (such as DECL_NO), or an "
                 "object with `column:` and its options; got "
                 f"{error.instance!r}")
