@@ -14,8 +14,10 @@ N_ROWS = 4000
 SEED = 5
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+@pytest.fixture(scope="session")
+def sha256():
+    """The sha256 of a file, to prove it unchanged."""
+    return lambda path: hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import sha256
 
 from customs_course.cli import main
 from customs_course.pilot.ingest import BlockingProblems, check_data, map_to_canonical
@@ -84,7 +83,7 @@ def test_is_a_problem_blocking_just_above_the_tolerance_and_not_at_it(foreign, c
         (p.column, p.kind) for p in tolerated if p.count == largest)
 
 
-def test_does_a_blocking_problem_exit_1_and_write_nothing(foreign, tmp_path, capsys):
+def test_does_a_blocking_problem_exit_1_and_write_nothing(foreign, tmp_path, capsys, sha256):
     mapping = tmp_path / "us_dates.yml"
     mapping.write_text(foreign.mapping.read_text().replace('format: "%d/%m/%Y"',
                                                            'format: "%m/%d/%Y"'))
@@ -100,7 +99,7 @@ def test_does_a_blocking_problem_exit_1_and_write_nothing(foreign, tmp_path, cap
     assert sha256(foreign.path) == before
 
 
-def test_do_check_and_map_leave_the_users_file_unchanged(foreign, tmp_path):
+def test_do_check_and_map_leave_the_users_file_unchanged(foreign, tmp_path, sha256):
     before, stat = sha256(foreign.path), foreign.path.stat()
     assert main(["pilot", "check", str(foreign.path), str(foreign.mapping)]) == 0
     out = tmp_path / "lines.parquet"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import sha256
 
 from customs_course.pilot.canonical import CANONICAL_NAMES
 from customs_course.pilot.foreign import USD_PER_UNIT, write_foreign
@@ -110,7 +109,7 @@ def test_does_the_pilot_on_the_mapped_table_match_the_pilot_on_the_sandbox(
     np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=0, atol=1e-6)
 
 
-def test_is_the_provenance_the_sha256_of_the_file_and_the_mapping(foreign, tmp_path):
+def test_is_the_provenance_the_sha256_of_the_file_and_the_mapping(foreign, tmp_path, sha256):
     before = sha256(foreign.path)
     provenance, _ = mapped(foreign, tmp_path)
     assert provenance["data_sha256"] == before == sha256(foreign.path)
