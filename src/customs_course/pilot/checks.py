@@ -45,7 +45,6 @@ class Rule:
     severity: str  # "tolerance" (blocking above the mapping's tolerance) or "warning"
     action: str  # "drop" the line, "empty" the value, or "keep"
     handling: str
-    among: Callable[[pd.DataFrame], pd.Series] | None = None  # share's denominator
 
 
 @dataclass
@@ -114,12 +113,6 @@ def _column_rules(name: str, mapping: Mapping) -> list[Rule]:
     if name in ZERO_MATTERS:
         rules.append(Rule(name, "zero", lambda f: ~(f[name] == 0), "warning", "keep",
                           "kept: unit values leave such lines out (invalid='nan')"))
-    if name == "net_mass_kg":
-        rules.append(Rule(name, "heaped on whole kilograms",
-                          lambda f: ~((f[name] >= 1) & (f[name] == np.round(f[name]))),
-                          "warning", "keep",
-                          "kept: reference prices floor tiny spreads (min_mad)",
-                          among=lambda f: f[name] >= 1))
     if name == "hs6":
         rules.append(Rule(name, "unknown HS chapter",
                           lambda f: f[name].isna() | f[name].str[:2].isin(HS_CHAPTERS),
@@ -167,27 +160,34 @@ def failures(frame: pd.DataFrame, schemas: dict[str, pa.DataFrameSchema]
 
 
 class Tally:
-    """Counts and first examples of each rule's failures over the batches of a file."""
+    """Counts and first examples of each rule's failures over the batches of a file.
+
+    Heaping is a share, not a fault of a line: it is counted here, outside pandera, as the
+    share of masses of 1 kg or more that are whole kilograms.
+    """
 
     def __init__(self, rules: list[Rule]):
         self.rules = rules
         self.counts = [0] * len(rules)
-        self.among = [0] * len(rules)
         self.examples: list[tuple[int, str | None] | None] = [None] * len(rules)
+        self.heaped, self.heavy, self.heaped_example = 0, 0, None
 
     def add(self, frame: pd.DataFrame, found: dict[int, np.ndarray]) -> None:
         for number, rule in enumerate(self.rules):
-            if rule.among is not None:
-                self.among[number] += int(rule.among(frame).sum())
             index = found.get(number)
             if index is None or not len(index):
                 continue
             self.counts[number] += len(index)
             if self.examples[number] is None:
-                first = index[0]
-                value = frame.at[first, f"raw__{rule.column}"]
-                self.examples[number] = (int(frame.at[first, "source_row"]),
-                                         None if pd.isna(value) else str(value))
+                self.examples[number] = _example(frame, index[0], rule.column)
+        if "raw__net_mass_kg" in frame:
+            mass = frame["net_mass_kg"]
+            heavy = mass >= 1
+            whole = heavy & (mass == np.round(mass))
+            self.heaped += int(whole.sum())
+            self.heavy += int(heavy.sum())
+            if self.heaped_example is None and whole.any():
+                self.heaped_example = _example(frame, whole.idxmax(), "net_mass_kg")
 
     def problems(self, mapping: Mapping, rows: int) -> list[Problem]:
         found = []
@@ -195,12 +195,21 @@ class Tally:
             count = self.counts[number]
             if not count:
                 continue
-            share = count / max(self.among[number] if rule.among else rows, 1)
-            if rule.among is not None and share < HEAPING_SHARE:
-                continue
+            share = count / max(rows, 1)
             blocking = rule.severity == "tolerance" and share > mapping.tolerance
-            row, value = self.examples[number]
             found.append(Problem(rule.column, mapping.sources[rule.column].column, rule.kind,
-                                 "blocking" if blocking else "warning", count, share, row,
-                                 value, rule.handling))
+                                 "blocking" if blocking else "warning", count, share,
+                                 *self.examples[number], rule.handling))
+        share = self.heaped / max(self.heavy, 1)
+        if share >= HEAPING_SHARE:
+            found.append(Problem(
+                "net_mass_kg", mapping.sources["net_mass_kg"].column,
+                "heaped on whole kilograms (share of masses of 1 kg or more)", "warning",
+                self.heaped, share, *self.heaped_example,
+                "kept: reference prices floor tiny spreads (min_mad)"))
         return found
+
+
+def _example(frame: pd.DataFrame, label, column: str) -> tuple[int, str | None]:
+    value = frame.at[label, f"raw__{column}"]
+    return int(frame.at[label, "source_row"]), None if pd.isna(value) else str(value)

@@ -137,6 +137,7 @@ def write_foreign(declarations: str | os.PathLike | pd.DataFrame, out: str | os.
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
     if isinstance(declarations, pd.DataFrame):
         con.register("sandbox", declarations)
         source = "sandbox"

@@ -33,7 +33,7 @@ from customs_course.pilot.source import connect, file_format, scan_sql
 
 __all__ = ["CheckResult", "check_data", "map_to_canonical", "format_report", "sha256_of"]
 
-BATCH_ROWS = 262_144
+BATCH_ROWS = 500_000
 
 
 @dataclass
@@ -79,9 +79,17 @@ def _repeated(frame: pd.DataFrame, duplicates: pd.DataFrame) -> np.ndarray:
 
 
 def _batches(con, sql: str):
-    reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
-    for batch in reader:
-        yield batch.to_pandas()
+    """The query's rows as data frames of about ``BATCH_ROWS`` lines (DuckDB hands out
+    smaller record batches; pandera's cost is per call, so they are gathered first)."""
+    pending, rows = [], 0
+    for batch in con.sql(sql).to_arrow_reader(BATCH_ROWS):
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= BATCH_ROWS:
+            yield pa.Table.from_batches(pending).to_pandas()
+            pending, rows = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending).to_pandas()
 
 
 def _scan(data: Path, mapping: Mapping, work_dir: Path, sink=None) -> CheckResult:

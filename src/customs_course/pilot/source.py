@@ -30,6 +30,7 @@ def connect(work_dir: Path | None, memory_limit: str = "2GB") -> duckdb.DuckDBPy
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
     if work_dir is not None:
         con.execute(f"SET temp_directory = {_literal(str(work_dir))}")
     return con
