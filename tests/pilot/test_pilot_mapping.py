@@ -49,6 +49,10 @@ BAD = {
                               r"columns > procedure > values: the code 32 is not in quotes"),
     "two conversions": ("usd_per_unit: ", 'monthly: {"2022-01": 0.1}\n  usd_per_unit: ',
                         r"at currency: give the conversion either as usd_per_unit"),
+    "the wrong delimiter": ('delimiter: ";"', 'delimiter: "|"',
+                            r"single column 'DECL_NO;REG_DATE.*set `file: \{delimiter: ';'\}`"),
+    "values for HS codes": ("width: 10 ", "values: {'1': '010121'}\n    width: 10 ",
+                            r"at columns > hs6: unknown key 'values'"),
     "a bad outcome kind": ("VAL: undervaluation", "VAL: undervalued",
                            r"inspection_outcome > irregularity_found > VAL: 'undervalued' is "
                            r"not one of"),

@@ -15,6 +15,8 @@ needs no more memory than one of ten thousand.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,10 +136,23 @@ def write_foreign(declarations: str | os.PathLike | pd.DataFrame, out: str | os.
     out = Path(out)
     csv = out.suffix.lower() == ".csv"
     mapping_out = Path(mapping_out) if mapping_out else out.with_name(f"{out.stem}.mapping.yml")
+    spill = Path(tempfile.mkdtemp(prefix=".customs-course-foreign-", dir=out.parent))
+    try:
+        return _write(declarations, out, mapping_out, csv, spill, usd_per_unit=usd_per_unit,
+                      dirt=dirt, seed=seed, ledger=ledger, memory_limit=memory_limit)
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _write(declarations, out: Path, mapping_out: Path, csv: bool, spill: Path, *,
+           usd_per_unit: float, dirt: bool, seed: int, ledger: bool, memory_limit: str
+           ) -> ForeignTable:
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET enable_progress_bar = false")
+    # DuckDB spills into ./.tmp unless told: keep its files beside the output, then remove them
+    con.execute("SET temp_directory = '" + str(spill).replace("'", "''") + "'")
     if isinstance(declarations, pd.DataFrame):
         con.register("sandbox", declarations)
         source = "sandbox"
@@ -149,8 +164,7 @@ def write_foreign(declarations: str | os.PathLike | pd.DataFrame, out: str | os.
              f"FROM ({numbered})) AS s")
     target = "'" + str(out).replace("'", "''") + "'"
     options = "FORMAT csv, DELIMITER ';', HEADER true" if csv else "FORMAT parquet"
-    con.execute(f"COPY ({query}) TO {target} ({options})")
-    rows = con.execute(f"SELECT count(*) FROM ({numbered})").fetchone()[0]
+    rows = con.execute(f"COPY ({query}) TO {target} ({options})").fetchone()[0]
     table = ForeignTable(out, mapping_out, int(rows))
     if dirt and ledger:
         table.ledger = _ledger(con, numbered, csv)
@@ -161,7 +175,6 @@ def write_foreign(declarations: str | os.PathLike | pd.DataFrame, out: str | os.
     if not csv:
         text = text.replace('format: auto ', 'format: parquet')
     mapping_out.write_text(text, encoding="utf-8")
-    table.rows += len(table.ledger.get("repeated line", []))
     return table
 
 

@@ -56,7 +56,7 @@ def _column_schema(column) -> dict:
             options["no_irregularity"] = _text_list()
             options["irregularity_found"] = {
                 "type": "object", "additionalProperties": {"enum": list(OUTCOME_KINDS)}}
-        else:
+        elif column.name != "hs6":  # HS codes are kept as they are, only zero-padded
             options["values"] = {"type": "object", "additionalProperties": target}
     if column.kind == "bool":
         options["true_values"] = _text_list()

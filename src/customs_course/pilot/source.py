@@ -196,6 +196,14 @@ def _derived_inspected(mapping: Mapping, exprs: dict[str, str]) -> str:
 def scan_sql(con: duckdb.DuckDBPyConnection, data: Path, mapping: Mapping) -> str:
     """The query that yields ``source_row`` (1 = first data line) and the parsed columns."""
     types = source_columns(con, data, mapping)
+    if len(types) == 1 and file_format(data, mapping) == "csv":
+        (header,) = types
+        seen = [d for d in ";,\t|" if d in header and d != mapping.delimiter]
+        if seen:
+            raise MappingError(
+                f"{mapping.path}: {data.name} has a single column {header[:60]!r} with "
+                f"{mapping.delimiter!r} as delimiter; its lines seem to be separated by "
+                f"{seen[0]!r}: set `file: {{delimiter: {seen[0]!r}}}` in the mapping")
     required_sources(mapping, list(types))
     exprs = parsed_expressions(mapping, types)
     select = ",\n  ".join(f"{sql} AS {_ident(name)}" for name, sql in exprs.items())
