@@ -152,6 +152,24 @@ def test_are_monthly_rates_applied_by_month_and_a_missing_month_reported(tmp_pat
     assert canonical["hs6"].astype(str).tolist() == ["010121"] * 3
 
 
+def test_is_a_line_without_a_declaration_id_or_line_number_dropped_and_reported(tmp_path):
+    header = "ID;LINE;DAY;HS;ORIG;IMP;FOB;KG"
+    data = small_csv(tmp_path, ["1;1;20220131;010121;CN;A;10;1", "x;2;20220131;010121;CN;A;10;1",
+                                "2;;20220131;010121;CN;A;10;1", "2;1;20220131;010121;CN;A;10;1"],
+                     header)
+    mapping = minimal_mapping(tmp_path)
+    mapping.write_text(mapping.read_text() + "tolerance: 0.5\n")
+    result = check_data(data, mapping)
+    kinds = {(p.column, p.kind, p.count, p.example_row) for p in result.problems}
+    assert ("declaration_id", "not a whole number", 1, 2) in kinds
+    assert ("line_number", "missing", 1, 3) in kinds
+    out = tmp_path / "c.parquet"
+    assert map_to_canonical(data, mapping, out)["rows_dropped"] == 2
+    canonical = pd.read_parquet(out)
+    assert canonical["declaration_id"].tolist() == [1, 2]
+    assert str(canonical["declaration_id"].dtype) == "int64"
+
+
 def test_are_clearance_timestamps_parsed_with_their_format(tmp_path):
     header = "ID;LINE;DAY;HS;ORIG;IMP;FOB;KG;ARR;REL"
     data = small_csv(tmp_path, ["1;1;20220131;010121;CN;A;10;1;20220130 0805;20220131 1730",

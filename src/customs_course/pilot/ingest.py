@@ -166,8 +166,9 @@ def _cleaned(frame: pd.DataFrame, rules, found, drop: set) -> pa.Table:
             else:
                 arrays.append(text.dictionary_encode().cast(kind))
         else:
-            arrays.append(pa.array(values.to_numpy(dtype=object) if column.kind in ("id", "int")
-                                   else values, type=kind, from_pandas=True))
+            if column.kind in ("id", "int"):  # floats when a dropped line had none
+                values = values.astype("int64")
+            arrays.append(pa.array(values, type=kind, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=arrow_schema())
 
 
