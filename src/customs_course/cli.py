@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     from customs_course.grading.commands import add_grade_group  # argparse only: stays fast
 
     add_grade_group(groups)
+    from customs_course.pilot.cli import add_pilot_group
+
+    add_pilot_group(groups)
     return parser
 
 
