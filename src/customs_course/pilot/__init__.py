@@ -1,0 +1,1 @@
+"""Pilot projects on an administration's own data (issue 18)."""
