@@ -280,15 +280,18 @@ def find_chromium() -> str | None:
 def write_pdf(html: Path, *, work: Path, timeout: float = 120) -> tuple[Path | None, str]:
     """Print ``html`` to a PDF beside it with headless Chromium; (path, '') or (None, why not).
 
-    Chromium's profile lives in a temporary folder under ``work`` (deleted afterwards), and the
-    network is off: the page has no external address anyway.
+    Chromium's profile lives in a temporary folder under ``work``, deleted afterwards (or, when
+    that path is too long for the socket Chromium opens in it, in a private temporary folder of
+    the system, deleted afterwards too); the page has no external address to load anyway.
     """
     chromium = find_chromium()
     if chromium is None:
         return None, "no Chromium found on this machine: the report is in HTML only"
     pdf = html.with_suffix(".pdf")
     work.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=work) as profile:
+    # a Unix socket path holds at most 107 bytes; Chromium adds about 50 to its temp folder
+    short_enough = len(str(work.resolve())) < 50
+    with tempfile.TemporaryDirectory(dir=work if short_enough else None) as profile:
         command = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
                    "--disable-background-networking", "--disable-component-update",
                    "--no-first-run", "--disable-sync", f"--user-data-dir={profile}",
