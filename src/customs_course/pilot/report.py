@@ -184,7 +184,7 @@ def publish_table(folder: str | Path, name: str, table: pd.DataFrame, cells: pd.
     meta = {"name": name, "title": title, "note": note, "rules": dict(rules),
             "cells": int(len(status)), "suppressed_primary": int(primary.sum()),
             "suppressed_complementary": int(status.eq("complementary").sum()),
-            "columns": list(published.columns)}
+            "columns": list(published.columns), "order": len(list(tables.glob("*.json")))}
     (tables / f"{name}.json").write_text(json.dumps(meta, indent=2))
     return published
 
@@ -195,8 +195,9 @@ def publish_figure(folder: str | Path, name: str, figure, *, caption: str, alt: 
     figures.mkdir(parents=True, exist_ok=True)
     path = figures / f"{name}.png"
     figure.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
-    (figures / f"{name}.json").write_text(json.dumps({"name": name, "caption": caption,
-                                                      "alt": alt}, indent=2))
+    meta = {"name": name, "caption": caption, "alt": alt,
+            "order": len(list(figures.glob("*.json")))}
+    (figures / f"{name}.json").write_text(json.dumps(meta, indent=2))
     return path
 
 
@@ -242,8 +243,13 @@ def _read_pilot(folder: Path, name: str, failure: str | None) -> dict:
     notes_path = folder / "notes.json"
     return {**info, "name": name,
             "notes": json.loads(notes_path.read_text()) if notes_path.exists() else [],
-            "tables": [_read_table(p) for p in sorted((folder / "tables").glob("*.json"))],
-            "figures": [_read_figure(p) for p in sorted((folder / "figures").glob("*.json"))]}
+            "tables": _in_order(_read_table(p) for p in (folder / "tables").glob("*.json")),
+            "figures": _in_order(_read_figure(p) for p in (folder / "figures").glob("*.json"))}
+
+
+def _in_order(items) -> list[dict]:
+    """In the order the notebook published them (then by name)."""
+    return sorted(items, key=lambda item: (item.get("order", 0), item["name"]))
 
 
 def _environment() -> jinja2.Environment:
