@@ -226,3 +226,24 @@ def test_is_the_clearance_pilot_skipped_with_a_reason_without_timestamps(tmp_pat
     html = report.read_text()
     assert "<strong>Not run:</strong> the data has no arrival_time and no release_time" in html
     assert "no PDF: not asked for" in html
+
+
+def test_are_budgets_outside_0_1_refused(tmp_path):
+    with pytest.raises(PilotError, match=r"each in \(0, 1\]"):
+        run_pilots(DATASETS / "declarations" / "declarations_small.parquet", tmp_path / "o",
+                   PROVENANCE, budgets=[5])
+
+
+@pytest.mark.slow
+@pytest.mark.notebooks
+def test_does_a_failing_pilot_stop_the_run_after_the_report_says_why(tmp_path):
+    lines = pd.read_parquet(DATASETS / "declarations" / "declarations_small.parquet").head(500)
+    lines["arrival_time"] = "yesterday"  # text where a timestamp is needed
+    lines["release_time"] = "today"
+    canonical = tmp_path / "canonical.parquet"
+    lines.to_parquet(canonical)
+    with pytest.raises(PilotError, match=r"1 pilot\(s\) failed \(clearance\)"):
+        run_pilots(canonical, tmp_path / "out", PROVENANCE, pilots=["clearance"], pdf=False)
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<strong>This pilot failed:</strong>" in html
+    assert "notebooks/clearance.ipynb shows the failing cell" in html

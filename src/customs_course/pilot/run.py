@@ -21,8 +21,9 @@ import hashlib
 import logging
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -112,6 +113,7 @@ def confined_environment(scratch: Path) -> Iterator[None]:
     folders = {"JUPYTER_RUNTIME_DIR": "runtime", "MPLCONFIGDIR": "matplotlib",
                "IPYTHONDIR": "ipython", "TMPDIR": "tmp", "XDG_CACHE_HOME": "cache"}
     saved = {name: os.environ.get(name) for name in [*folders, "MPLBACKEND"]}
+    saved_tempdir = tempfile.tempdir  # Python caches the temporary folder on first use
     for name, folder in folders.items():
         (scratch / folder).mkdir(parents=True, exist_ok=True)
         os.environ[name] = str(scratch / folder)
@@ -119,6 +121,7 @@ def confined_environment(scratch: Path) -> Iterator[None]:
     try:
         yield
     finally:
+        tempfile.tempdir = saved_tempdir
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -146,6 +149,26 @@ def _execute(name: str, canonical: Path, out_dir: Path, scratch: Path,
             return (f"{error.ename}: {error.evalue} (the executed notebook "
                     f"notebooks/{name}.ipynb shows the failing cell)")
     return None
+
+
+def _report(out_dir: Path, canonical: Path, n_lines: int, provenance: Mapping,
+            failures: Mapping[str, str], *, pdf: bool, scratch: Path) -> Path:
+    """Write report.html (and report.pdf when asked for and a Chromium is found)."""
+    facts = {key: value for key, value in provenance.items()
+             if isinstance(value, (str, int, float)) and not isinstance(value, bool)}
+    facts["canonical_sha256"] = sha256_of(canonical)
+    facts["canonical_lines"] = f"{n_lines:,}"
+    chromium = find_chromium() if pdf else None
+    pdf_note = "" if chromium else ("no PDF: no Chromium was found on this machine"
+                                    if pdf else "no PDF: not asked for")
+    report = write_report(out_dir, facts, results=out_dir / "results", failures=failures,
+                          pdf_note=pdf_note)
+    if chromium:
+        printed, why_not = write_pdf(report, work=scratch)
+        if printed is None:
+            write_report(out_dir, facts, results=out_dir / "results", failures=failures,
+                         pdf_note=f"no PDF: {why_not}")
+    return report
 
 
 def run_pilots(canonical: Path, out_dir: Path, provenance: Mapping, *,
@@ -192,29 +215,18 @@ def run_pilots(canonical: Path, out_dir: Path, provenance: Mapping, *,
     prepare_output(out_dir, force=force, canonical=canonical)
     scratch = out_dir / SCRATCH
     failures: dict[str, str] = {}
-    with ExitStack() as stack:
-        stack.callback(shutil.rmtree, scratch, ignore_errors=True)
-        stack.enter_context(confined_environment(scratch))
-        for name in [name for name in PILOTS if name in pilots]:
-            log.info("running the %s pilot on %s lines", name, f"{n_lines:,}")
-            failure = _execute(name, canonical, out_dir, scratch, budgets, timeout)
-            if failure:
-                log.error("the %s pilot failed: %s", name, failure)
-                failures[name] = failure
-        facts = {key: value for key, value in provenance.items()
-                 if isinstance(value, (str, int, float)) and not isinstance(value, bool)}
-        facts["canonical_sha256"] = sha256_of(canonical)
-        facts["canonical_lines"] = f"{n_lines:,}"
-        chromium = find_chromium() if pdf else None
-        pdf_note = "" if chromium else ("no PDF: no Chromium was found on this machine"
-                                        if pdf else "no PDF: not asked for")
-        report = write_report(out_dir, facts, results=out_dir / "results", failures=failures,
-                              pdf_note=pdf_note)
-        if chromium:
-            printed, why_not = write_pdf(report, work=scratch)
-            if printed is None:
-                write_report(out_dir, facts, results=out_dir / "results", failures=failures,
-                             pdf_note=f"no PDF: {why_not}")
+    try:
+        with confined_environment(scratch):
+            for name in [name for name in PILOTS if name in pilots]:
+                log.info("running the %s pilot on %s lines", name, f"{n_lines:,}")
+                failure = _execute(name, canonical, out_dir, scratch, budgets, timeout)
+                if failure:
+                    log.error("the %s pilot failed: %s", name, failure)
+                    failures[name] = failure
+        report = _report(out_dir, canonical, n_lines, provenance, failures,
+                         pdf=pdf, scratch=scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     if failures:
         raise PilotError(f"{len(failures)} pilot(s) failed ({', '.join(failures)}); the report "
                          f"{report} says why, and the executed notebooks show the cell")
