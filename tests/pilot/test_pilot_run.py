@@ -20,7 +20,7 @@ from browser_support import needs_chromium
 
 from customs_course import __version__
 from customs_course.pilot.report import find_chromium
-from customs_course.pilot.run import PilotError, prepare_output, run_pilots
+from customs_course.pilot.run import PilotError, check_canonical, prepare_output, run_pilots
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASETS = ROOT / "datasets"
@@ -188,6 +188,18 @@ def test_is_an_empty_file_refused(tmp_path):
     lines.head(0).to_parquet(canonical)
     with pytest.raises(PilotError, match="has no lines"):
         run_pilots(canonical, tmp_path / "out", PROVENANCE)
+
+
+def test_is_a_file_of_two_importers_refused_and_one_of_three_accepted(tmp_path):
+    lines = pd.read_parquet(DATASETS / "declarations" / "declarations_small.parquet")
+    importers = lines["importer_id"].drop_duplicates().head(3)
+    canonical = tmp_path / "canonical.parquet"
+    lines[lines["importer_id"].isin(importers[:2])].to_parquet(canonical)
+    with pytest.raises(PilotError, match="holds 2 importer"):
+        run_pilots(canonical, tmp_path / "out", PROVENANCE)
+    assert not (tmp_path / "out").exists()
+    lines[lines["importer_id"].isin(importers)].to_parquet(canonical)
+    assert check_canonical(canonical) == int(lines["importer_id"].isin(importers).sum())
 
 
 def test_is_a_file_that_is_not_parquet_refused(tmp_path):

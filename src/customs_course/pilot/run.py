@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
-from customs_course.pilot.report import find_chromium, write_pdf, write_report
+from customs_course.pilot.report import RULES, find_chromium, write_pdf, write_report
 
 __all__ = ["PILOTS", "REQUIRED_COLUMNS", "PilotError", "run_pilots", "sha256_of"]
 
@@ -70,7 +70,9 @@ def check_canonical(canonical: Path) -> int:
     try:
         relation = con.read_parquet(str(canonical))
         columns = set(relation.columns)
-        n_lines = relation.aggregate("count(*)").fetchall()[0][0]
+        counts = ("count(*), count(DISTINCT importer_id)" if "importer_id" in columns
+                  else "count(*), 0")
+        n_lines, n_importers = relation.aggregate(counts).fetchall()[0]
     except duckdb.Error as error:
         raise PilotError(f"{canonical} cannot be read as Parquet ({error.__class__.__name__}): "
                          "map your data to the course's schema first "
@@ -84,6 +86,14 @@ def check_canonical(canonical: Path) -> int:
                          f"template`), or declare them missing there so they are written empty")
     if n_lines == 0:
         raise PilotError(f"{canonical} has no lines: there is nothing to run the pilots on")
+    if n_importers == 0:
+        raise PilotError(f"importer_id is empty on every line of {canonical}: the disclosure "
+                         "rules count importers behind each figure; map your importer column")
+    if n_importers < RULES["min_contributors"]:
+        # even the totals would describe one or two importers' business
+        raise PilotError(f"{canonical} holds {n_importers} importer(s): a report on fewer than "
+                         f"{RULES['min_contributors']} could not publish any figure under the "
+                         "disclosure rules")
     return int(n_lines)
 
 
