@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
-import types
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +10,6 @@ import pytest
 import yaml
 
 from customs_course.cli import main
-from customs_course.pilot.foreign import USD_PER_UNIT
 from customs_course.pilot.ingest import check_data, map_to_canonical
 from customs_course.pilot.mapping import MappingError, load_mapping, template_text
 
@@ -186,27 +183,3 @@ def test_are_clearance_timestamps_parsed_with_their_format(tmp_path):
     canonical = pd.read_parquet(out)
     assert canonical["arrival_time"].iloc[0] == pd.Timestamp("2022-01-30 08:05")
     assert canonical["release_time"].isna().tolist() == [False, True]
-
-
-def test_does_run_say_clearly_when_the_pilots_are_not_installed(foreign, tmp_path, capsys,
-                                                                monkeypatch):
-    monkeypatch.setitem(sys.modules, "customs_course.pilot.run", None)
-    assert main(["pilot", "run", str(foreign.path), str(foreign.mapping),
-                 "--out", str(tmp_path / "run")]) == 2
-    assert "`pilot run` is not available" in capsys.readouterr().err
-    assert not (tmp_path / "run").exists()
-
-
-def test_does_run_map_the_file_and_hand_the_provenance_to_the_pilots(foreign, tmp_path,
-                                                                     monkeypatch):
-    calls = []
-    fake = types.ModuleType("customs_course.pilot.run")
-    fake.run_pilots = lambda canonical, out_dir, provenance: calls.append(
-        (canonical, out_dir, provenance)) or out_dir / "report.html"
-    monkeypatch.setitem(sys.modules, "customs_course.pilot.run", fake)
-    out = tmp_path / "run"
-    assert main(["pilot", "run", str(foreign.path), str(foreign.mapping), "--out", str(out)]) == 0
-    (canonical, out_dir, provenance), = calls
-    assert out_dir == out and canonical.parent == out and canonical.exists()
-    assert provenance["rows_written"] == len(pd.read_parquet(canonical))
-    assert provenance["usd_per_unit"] == USD_PER_UNIT

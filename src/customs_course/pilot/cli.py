@@ -59,27 +59,21 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        from customs_course.pilot.run import run_pilots
-    except ImportError as exc:
-        print("error: `pilot run` is not available in this version of the course "
-              f"(customs_course.pilot.run: {exc}); `pilot map` writes the canonical table that "
-              "the lessons' pilots read", file=sys.stderr)
-        return 2
     from customs_course.pilot.ingest import BlockingProblems, format_report, map_to_canonical
+    from customs_course.pilot.run import PilotError, prepare_output, run_pilots
 
     out_dir = Path(args.out)
     canonical = out_dir / "declarations_canonical.parquet"
-    if canonical.exists() and not args.force:
-        print(f"error: {out_dir} already holds a pilot run; choose another folder, or add "
-              "--force", file=sys.stderr)
-        return 2
-    try:
+    try:  # refuse a folder in use before spending minutes on the mapping
+        prepare_output(out_dir, force=args.force, canonical=canonical)
         provenance = map_to_canonical(Path(args.data), Path(args.mapping), canonical)
+        report = run_pilots(canonical, out_dir, provenance, force=args.force)
     except BlockingProblems as exc:
         print(format_report(exc.result))
         return 1
-    report = run_pilots(canonical, out_dir, provenance)
+    except PilotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"Pilots run; report: {report}")
     return 0
 
