@@ -433,3 +433,22 @@ def test_does_a_long_code_line_wrap_when_printed(page, site):
     assert max(page.evaluate(overflow)) > 1, "no code line longer than the page: nothing to test"
     page.emulate_media(media="print")
     assert max(page.evaluate(overflow)) <= 1
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+def test_is_a_worked_solution_folded_until_the_reader_opens_it(page, site):
+    """Level 2's worked solutions (book/selfstudy/) show no code until the reader clicks."""
+    page.goto(f"{site}/book/selfstudy/level2_first_look.html")
+    page.wait_for_load_state("networkidle")
+    blocks = page.locator("article .dropdown.admonition")
+    assert blocks.count() >= 3
+    for index in range(blocks.count()):
+        assert not blocks.nth(index).locator("p:not(.admonition-title), pre").first.is_visible()
+    code = blocks.first.locator("pre").first
+    blocks.first.locator(".admonition-title").click()
+    code.wait_for(state="visible", timeout=5000)
+    assert "nunique" in code.inner_text()
+    assert not blocks.nth(1).locator("pre").first.is_visible(), "one click opened every block"
+    assert not page.problems, page.problems

@@ -91,7 +91,78 @@ def small_value_by_mode() -> float:
     return cells.loc[cells["importers"] < 3, "value"].sum() / cells["value"].sum()
 
 
+# The graded exercises' self-study checks: the same answers as their hidden tests.
+def red_lines() -> pd.DataFrame:
+    declarations = small_declarations()
+    return declarations[declarations["risk_channel"] == "red"]
+
+
+@cache
+def extraction() -> pd.DataFrame:
+    """The extraction that solutions/level2_data_quality checks (random_state=31)."""
+    return add_quality_problems(small_declarations(), random_state=31)[0]
+
+
+def extraction_missing_total() -> int:
+    from customs_course.datasets import load_card
+
+    required = [c["name"] for c in load_card("declarations")["columns"]
+                if c.get("nullable") is False]
+    return int(extraction()[required].isna().sum().sum())
+
+
+def extraction_bad_dates() -> list:
+    """The rows of the unreadable dates and of those outside 2022 (rows, not a count: the
+    planted counts are round numbers that the lessons' text holds by chance)."""
+    lodged = pd.to_datetime(extraction()["lodgement_date"], format="%Y-%m-%d", errors="coerce")
+    return list(extraction().index[
+        lodged.isna() | (lodged < "2022-01-01") | (lodged > "2022-12-31")
+    ])
+
+
+def extraction_in_grams() -> list:
+    data = extraction()
+    per_unit = (data["net_mass_kg"] / data["quantity"])[data["quantity"] > 0]
+    typical = per_unit.groupby(data["hs6"]).transform("median")
+    return list(per_unit.index[per_unit / typical > 100])
+
+
+def typical_by_mode_total() -> float:
+    by_mode = small_declarations().groupby("mode_of_transport", observed=True)["customs_value"]
+    return by_mode.median().sum() + by_mode.quantile(0.9).sum()
+
+
+EXERCISE_RECIPES = {
+    "l2-ex-first-look-q1": lambda: small_declarations()["declaration_id"].nunique(),
+    "l2-ex-first-look-q2": lambda: (small_declarations()["risk_channel"] == "red").mean(),
+    "l2-ex-first-look-q3": lambda: list(red_lines()["origin_country"].value_counts().head(5).index),
+    "l2-ex-data-quality-q1": lambda: list(extraction().index[~extraction().duplicated()]),
+    "l2-ex-data-quality-q2": extraction_missing_total,
+    "l2-ex-data-quality-q3-impossible": lambda: list(extraction().index[
+        (extraction()[["quantity", "net_mass_kg", "fob_value", "customs_value"]] <= 0)
+        .any(axis=1)
+    ]),
+    "l2-ex-data-quality-q3-cif": lambda: list(extraction().index[
+        extraction()["customs_value"] < extraction()["fob_value"]
+    ]),
+    "l2-ex-data-quality-q4": extraction_bad_dates,
+    "l2-ex-data-quality-q5": extraction_in_grams,
+    "l2-ex-data-quality-q6": lambda: list(
+        with_chapter().groupby("chapter")["customs_value"].sum().nlargest(5).index
+    ),
+    "l2-ex-data-quality-q7": typical_by_mode_total,
+}
+
+# Lesson 0: values typed in, and one count on the small edition.
+def duty_of_typed_line(fob: float = 23_800, freight: float = 1_150, insurance: float = 95,
+                       rate: float = 0.08) -> float:
+    return (fob + freight + insurance) * rate
+
+
 RECIPES = {
+    "l2-0-duty": duty_of_typed_line,
+    "l2-0-chapter": lambda: "090111"[:2],
+    "l2-0-importers": lambda: small_declarations()["importer_id"].nunique(),
     "l2-1-declarations": lambda: small_declarations()["declaration_id"].nunique(),
     "l2-1-inspected-share": lambda: small_declarations()["inspected"].mean(),
     "l2-1-top-origins": lambda: list(
@@ -126,4 +197,5 @@ RECIPES = {
     "l2-5-sample-value": lambda: small_declarations()
     .sample(n=20, random_state=2022)["customs_value"]
     .sum(),
+    **EXERCISE_RECIPES,
 }
