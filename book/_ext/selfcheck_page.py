@@ -51,11 +51,12 @@ def option_letters(item: nodes.list_item) -> list[str]:
     for bullets in item.findall(nodes.bullet_list):
         for option in bullets.children:
             paragraph = option.next_node(nodes.paragraph)
-            strong = paragraph.next_node(nodes.strong) if paragraph else None
-            if strong is not None and strong.parent is paragraph and paragraph.index(strong) == 0:
-                match = OPTION.match(strong.astext().strip())
-                if match:
-                    letters.append(match.group(1))
+            # the paragraph's first child with text (MyST may put an empty text node first)
+            first = next((child for child in paragraph.children if child.astext().strip()),
+                         None) if paragraph else None
+            match = OPTION.match(first.astext().strip()) if isinstance(first, nodes.strong) else None
+            if match:
+                letters.append(match.group(1))
     return letters
 
 
