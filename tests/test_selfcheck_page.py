@@ -349,3 +349,31 @@ def test_does_the_briefs_page_show_charts_and_no_code_and_no_answer_by_default(
         for page in (notebook, built_book / "book" / "exercises" / "level1_decision_brief.html"):
             text = page.read_text()
             assert "course-selfcheck-data" not in text and "Model answer" not in text, page
+
+
+@pytest.mark.parametrize("switch", ["1", None])
+def test_does_sphinx_build_the_brief_check_only_when_switched_on(tmp_path, switch):
+    """A one-page Sphinx project with the book's two extensions, as `make book` loads them."""
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if k != "COURSE_SELF_STUDY"}
+    if switch:
+        environment["COURSE_SELF_STUDY"] = switch
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'book' / '_ext')!r})\n"
+        "extensions = ['myst_parser', 'selfcheck_page', 'brief_self_study']\n")
+    (source / "index.md").write_text(
+        "# Brief\n\n## Studying alone\n\n"
+        "```{brief-self-study} solutions/level1_decision_brief/decision_brief.ipynb\n```\n")
+    build = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(source),
+                            str(tmp_path / "html")], env=environment, capture_output=True,
+                           text=True)
+    assert build.returncode == 0, build.stderr[-3000:]
+    html = (tmp_path / "html" / "index.html").read_text()
+    assert ("Model answer" in html) is bool(switch)
+    assert len(widgets(html)) == (7 if switch else 0)
+    assert ("course-selfcheck.js" in html) is bool(switch)
