@@ -377,3 +377,44 @@ def test_does_sphinx_build_the_brief_check_only_when_switched_on(tmp_path, switc
     assert ("Model answer" in html) is bool(switch)
     assert len(widgets(html)) == (7 if switch else 0)
     assert ("course-selfcheck.js" in html) is bool(switch)
+
+
+# --- Level 1 in JupyterLab: the same questions as boxes to tick (selfcheck.quiz) ------------
+
+LEVEL1_LESSONS = sorted((ROOT / "modules" / "level1_leaders").glob("0*.md"))
+
+
+@pytest.mark.parametrize("lesson", LEVEL1_LESSONS, ids=lambda path: path.stem)
+def test_does_each_level_1_lesson_offer_its_questions_as_a_quiz_with_their_letters(lesson):
+    import ast
+
+    text = lesson.read_text()
+    section = text[text.index("## Self-check"):text.index("## Key points")]
+    asked = re.findall(r"\(question `([\w-]+)`\)", section)
+    call = re.search(r"^quiz\((\{.*?\})\)$", section, re.MULTILINE)
+    assert asked and call, f"{lesson.name}: no questions named, or no quiz() cell"
+    quiz_letters = ast.literal_eval(call.group(1))
+    assert list(quiz_letters) == asked
+    for question_id, next_id in zip(asked, [*asked[1:], None], strict=True):
+        block = section[section.index(f"`{question_id}`"):]
+        block = block[: block.index(f"`{next_id}`") if next_id else block.index("```{code-cell")]
+        assert quiz_letters[question_id] == "".join(re.findall(r"- \*\*([A-Z])\.\*\*", block))
+    assert "check(" not in section
+
+
+def test_does_the_quiz_say_correct_or_give_the_hint_when_its_boxes_are_ticked():
+    from customs_course.selfcheck import quiz
+
+    entry = {"id": "l1-1-data-driven", **load_questions(ROOT)["l1-1-data-driven"]}
+    form = quiz({"l1-1-data-driven": "ABCDE"}).children[0]
+    boxes, result = form.children[1].children, form.children[2]
+    *letters, button = boxes
+    right = right_letters(entry)
+    for box in letters:
+        box.value = box.description not in right
+    button.click()
+    assert "Not yet" in result.value and "Two statements agree" in result.value
+    for box in letters:
+        box.value = box.description in right
+    button.click()
+    assert "Correct" in result.value
