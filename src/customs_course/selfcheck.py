@@ -15,6 +15,7 @@ apart.
 from __future__ import annotations
 
 import hashlib
+import html
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,7 +40,8 @@ def _canonical_number(value, decimals: int) -> str:
             raise TypeError(f"expected a number, got {type(value).__name__}") from None
     if not math.isfinite(float(value)):
         raise TypeError(f"expected a finite number, got {value}")
-    return f"{round(float(value), decimals):.{decimals}f}"
+    # + 0.0 turns a negative zero into zero: -0.0004 to three decimals is "0.000", not "-0.000".
+    return f"{round(float(value), decimals) + 0.0:.{decimals}f}"
 
 
 def canonical(value, *, kind: str, decimals: int = 0) -> str:
@@ -128,6 +130,34 @@ def check(question_id: str, answer) -> CheckResult:
     if any(answer_hash(question_id, text) == entry["sha256"] for text in candidates):
         return CheckResult(question_id, True, entry.get("success", "well done."))
     return CheckResult(question_id, False, entry["hint"])
+
+
+def quiz(letters: dict[str, str]):
+    """Forms for lettered questions, answered by ticking boxes: no code to type (level 1).
+
+    ``quiz({"l1-1-data-driven": "ABCDE"})`` shows, for each question, a checkbox per letter and
+    a Check button that calls ``check``. In JupyterLab the learner runs the cell; on the book's
+    pages the same questions have their own forms (book/_ext/selfcheck_page.py).
+    """
+    import ipywidgets as widgets
+
+    forms = []
+    for number, (question_id, options) in enumerate(letters.items(), start=1):
+        boxes = [widgets.Checkbox(description=letter, indent=False,
+                                  layout=widgets.Layout(width="auto")) for letter in options]
+        result = widgets.HTML()
+        button = widgets.Button(description="Check", tooltip=f"Check question {number}")
+
+        def on_click(_, question_id=question_id, boxes=boxes, result=result):
+            ticked = [box.description for box in boxes if box.value]
+            answer = check(question_id, ticked)
+            result.value = html.escape(("✅ " if answer else "❌ ") + repr(answer))
+
+        button.on_click(on_click)
+        forms.append(widgets.VBox([
+            widgets.HTML(f"<b>Question {number}</b>: tick every letter that applies"),
+            widgets.HBox([*boxes, button]), result]))
+    return widgets.VBox(forms)
 
 
 def load_recipes(root: Path | None = None) -> dict:

@@ -166,6 +166,22 @@ def cheaters(source_nb, release) -> dict[str, nbformat.NotebookNode]:
     return built
 
 
+def _assert_graded_by_hand(assignment, rows, columns) -> None:
+    """An assignment answered in text only: every written answer waits for the instructor.
+
+    nbgrader scores an answer cell left as released 0 by itself, so the blank version has
+    nothing pending and scores 0.
+    """
+    assert columns, f"{assignment} has no question"
+    for student in ("source", "solved", "blank"):
+        assert rows[student]["status"] == "graded", rows[student]["reason"]
+    for student in ("source", "solved"):
+        pending = rows[student]["manual_pending"].split()
+        assert sorted(pending) == sorted(columns), (student, pending)
+    assert not rows["blank"]["manual_pending"], rows["blank"]
+    assert all(float(rows["blank"][column]) == 0 for column in columns), rows["blank"]
+
+
 def _score(row, column) -> float:
     return float(row[column] or 0)
 
@@ -195,6 +211,8 @@ def test_does_the_assignment_grade_its_solution_full_its_blank_version_and_cheat
             build_submission("correct", source, release)
         )
         shutil.copy(released[path.stem], inbox / f"blank_{path.stem}.ipynb")
+        if not _cells(source, "answer"):
+            continue  # answered in text only (level 1): no code to cheat with
         for student, notebook in cheaters(source, release).items():
             nbformat.write(notebook, inbox / f"{student}_{path.stem}.ipynb")
             students.append(student) if student not in students else None
@@ -204,12 +222,11 @@ def test_does_the_assignment_grade_its_solution_full_its_blank_version_and_cheat
     autograde(assignment, course_root=root, timeout=120, progress=False)
     with export_grades(assignment, course_root=root).grades.open(newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    tests = [
-        (c, cell.points)
-        for c, _, cell in load_layout(course, assignment).questions()
-        if cell.role == "test"
-    ]
-    assert tests, f"{assignment} has no autograded test cell"
+    questions = list(load_layout(course, assignment).questions())
+    tests = [(c, cell.points) for c, _, cell in questions if cell.role == "test"]
+    if not tests:
+        _assert_graded_by_hand(assignment, rows, [c for c, _, cell in questions])
+        return
     # the source's test cells hold the hidden tests, so they differ from the student version
     assert rows["source"]["status"] in ("graded", "test_cell_edited"), rows["source"]["reason"]
     assert rows["solved"]["status"] == "graded", rows["solved"]["reason"]
