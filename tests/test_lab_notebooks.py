@@ -11,13 +11,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import test_lab_roles
 from browser_support import needs_chromium
-from test_lab_roles import TOKEN, disabled_plugins, get, lab  # noqa: F401 (lab: a fixture)
+from test_lab_roles import TOKEN, disabled_plugins, get
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "modules/level2_secretariat/01_spreadsheet_to_notebook.md"
 
 pytestmark = pytest.mark.slow
+lab = test_lab_roles.lab  # the fixture: `make lab` for each role
 
 
 def test_does_jupyterlab_open_markdown_notebooks_with_jupytext_by_default(lab):

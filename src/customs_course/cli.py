@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     from customs_course.grading.commands import add_grade_group  # argparse only: stays fast
 
     add_grade_group(groups)
+    from customs_course.kit import add_start_command  # argparse only: stays fast
+
+    add_start_command(groups)
     return parser
 
 
