@@ -3,6 +3,7 @@ JupyterLab settings) into the package; see src/customs_course/content.py. Everyt
 the package is in pyproject.toml."""
 
 import importlib.util
+import shutil
 from pathlib import Path
 
 from setuptools import setup
@@ -26,6 +27,7 @@ class BuildWithContent(build_py):
         if not getattr(self, "editable_mode", False):  # an editable install reads the checkout
             content = _content_module()
             target = Path(self.build_lib) / "customs_course" / content.PACKAGED
+            shutil.rmtree(target, ignore_errors=True)  # build/lib outlives a build: no stale file
             content.copy_content(HERE, target)
 
 

@@ -123,6 +123,10 @@ def test_does_the_package_list_the_student_versions_and_no_solution():
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # setuptools keeps build/lib between builds: a file removed from the course must not linger
+    stale = ROOT / "build" / "lib" / "customs_course" / "_content" / "modules" / "gone" / "old.md"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("a lesson deleted since the last build")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out),
                     str(ROOT)], check=True, timeout=600, cwd=out)
     (built,) = out.glob("customs_course-*.whl")
@@ -153,6 +157,7 @@ def test_does_the_wheel_hold_the_learner_files_and_no_solution_or_hidden_test(wh
             ROOT.glob("datasets/*/card.yml")):
         assert content + path.relative_to(ROOT).as_posix() in names, path
     packaged = [n.removeprefix(content) for n in names if n.startswith(content)]
+    assert "modules/gone/old.md" not in packaged, "a stale file from build/lib was shipped"
     assert not [n for n in packaged if n.startswith(("solutions/", "grading/", "book/"))]
     assert not [n for n in names if "solutions/" in n or "instructor" in n]
     leaks = solution_lines()
