@@ -57,6 +57,7 @@ def test_does_a_template_without_path_stop_the_build_with_what_to_do():
     ("modules/level2_secretariat/01_spreadsheet_to_notebook",
      "modules/level2_secretariat/01_spreadsheet_to_notebook.md"),
     ("book/exercises/level2_first_look", "exercises/level2_first_look/first_look.ipynb"),
+    ("exercises/level2_first_look/first_look", "exercises/level2_first_look/first_look.ipynb"),
 ])
 def test_does_a_configured_template_give_each_page_its_launch_link(page, path):
     block = lesson_kit.links_block(page, HUB, ROOT)

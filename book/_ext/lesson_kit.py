@@ -25,6 +25,7 @@ LAUNCH_ENV_VAR = "CUSTOMS_COURSE_LAUNCH_URL"
 KITS = "kits"
 LESSON = re.compile(r"^modules/(?P<level>level\d\w*)/(?P<name>[^/]+)$")
 EXERCISE_PAGE = re.compile(r"^book/exercises/(?P<assignment>[^/]+)$")
+STUDENT_VERSION = re.compile(r"^exercises/[^/]+/[^/]+$")  # the notebook shown as a page
 LEVEL_PAGE = re.compile(r"^book/levels/(?P<level>level\d\w*)$")
 
 
@@ -45,9 +46,10 @@ def launch_url(template: str, path: str) -> str:
 
 def launch_path(root: Path, pagename: str) -> str | None:
     """The repository path a page's launch link opens: the lesson, or the exercise's notebook."""
-    lesson = LESSON.match(pagename)
-    if lesson:
+    if LESSON.match(pagename):
         return f"{pagename}.md"
+    if STUDENT_VERSION.match(pagename):
+        return f"{pagename}.ipynb"
     exercise = EXERCISE_PAGE.match(pagename)
     if exercise:
         folder = root / "exercises" / exercise["assignment"]
