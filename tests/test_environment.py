@@ -26,7 +26,10 @@ def pins(requirements: list[str]) -> dict[str, str]:
 
 
 def pyproject_dependencies() -> list[str]:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    """The learner's dependencies and the extras (dev: the book and the tests)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project.get("optional-dependencies", {}).values()
+    return project["dependencies"] + [pin for extra in extras for pin in extra]
 
 
 def environment_pip_section() -> list[str]:
@@ -50,7 +53,8 @@ def test_does_environment_yml_install_the_same_versions_as_pyproject():
         f"only in pyproject {sorted(expected.items() - mirrored.items())}, "
         f"only in environment.yml {sorted(mirrored.items() - expected.items())}"
     )
-    assert "-e ." in environment_pip_section(), "environment.yml must install the course package"
+    assert "-e .[dev]" in environment_pip_section(), (
+        "environment.yml must install the course package with its dev extra")
 
 
 def test_does_environment_yml_use_a_python_that_pyproject_allows():

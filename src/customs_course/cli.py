@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     from customs_course.pilot.cli import add_pilot_group
 
     add_pilot_group(groups)
+
+    from customs_course.kit import add_start_command  # argparse only: stays fast
+
+    add_start_command(groups)
     return parser
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from customs_course.content import content_root
 from customs_course.paths import repo_root
 
 KINDS = ("number", "text", "choice", "set")
@@ -73,9 +74,10 @@ def answer_entry(question_id: str, value, *, kind: str, decimals: int = 0, hint:
 
 @cache
 def load_questions(root: Path | None = None) -> dict[str, dict]:
-    """Read every ``modules/*/selfcheck.yml`` into one mapping of question id to entry."""
+    """Read every ``modules/*/selfcheck.yml`` into one mapping of question id to entry (from the
+    installed package, or the checkout: :func:`customs_course.content.content_root`)."""
     questions: dict[str, dict] = {}
-    for path in sorted(Path(root or repo_root()).glob("modules/*/selfcheck.yml")):
+    for path in sorted(Path(root or content_root()).glob("modules/*/selfcheck.yml")):
         for question_id, entry in (yaml.safe_load(path.read_text()) or {}).items():
             if question_id in questions:
                 raise ValueError(f"question id {question_id!r} is defined twice ({path})")

@@ -1,6 +1,6 @@
 """Data cards: read them, turn them into dtypes, and check a frame against its card.
 
-A card is the YAML file ``datasets/<name>/card.yml`` of the course checkout. For each column it
+A card is the YAML file ``datasets/<name>/card.yml`` (shipped in the package). For each column it
 gives the dtype, the unit, the allowed values (``categories``, or ``categories_from`` a registry of
 the shared world such as ``importer``), a range (``min``/``max``) and the missing-value rule:
 ``nullable: false`` (never missing), or ``missing_when`` another column has a given value (and
@@ -37,20 +37,11 @@ DATASET_NAMES = (
 
 
 def cards_dir() -> Path:
-    """Return the folder that holds the committed data cards (``<checkout>/datasets``)."""
-    from customs_course import paths
+    """Return the folder that holds the data cards (``datasets/`` of the installed package's
+    content, or of the checkout: :func:`customs_course.content.content_root`)."""
+    from customs_course.content import content_root
 
-    try:
-        root = paths.repo_root()
-    except RuntimeError:
-        here = Path(__file__).resolve()
-        root = next((p for p in here.parents if (p / "datasets" / "declarations").is_dir()), None)
-        if root is None:
-            raise FileNotFoundError(
-                "Could not find the data cards (datasets/<name>/card.yml). Install the course "
-                "from a clone of its repository with `pip install -e .`."
-            ) from None
-    return root / "datasets"
+    return content_root() / "datasets"
 
 
 @cache
