@@ -109,3 +109,16 @@ def test_are_lessons_run_in_parallel_and_only_successes_kept(tmp_path, monkeypat
 
     again = execution_cache.execute_in_parallel(build, paths, workers=2)
     assert [p.name for p in again["cached"]] == ["01_ok.md"]
+
+
+def test_does_the_fingerprint_follow_the_framework_and_the_self_check_answers(monkeypatch):
+    # the framework page's table and the lessons' check() cells read these files when they run
+    from pathlib import Path
+
+    read = Path.read_bytes
+    for changed in ("framework.yml", "selfcheck.yml"):
+        before = course_fingerprint()
+        monkeypatch.setattr(Path, "read_bytes", lambda self, name=changed: read(self) + (
+            b"#changed" if self.name == name else b""))
+        assert course_fingerprint() != before, changed
+        monkeypatch.setattr(Path, "read_bytes", read)

@@ -47,6 +47,8 @@ def course_fingerprint() -> str:
     files += sorted((root / "datasets").glob("*/card.yml"))
     files += sorted((root / "datasets").glob("manifest*"))
     files += [root / "constraints.txt"]
+    # read by pages when they run: the framework page's table, the lessons' self-check cells
+    files += [root / "book" / "framework.yml", *sorted((root / "modules").glob("*/selfcheck.yml"))]
     digest = hashlib.sha256()
     for path in files:
         if path.is_file():
