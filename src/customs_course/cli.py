@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     from customs_course.grading.commands import add_grade_group  # argparse only: stays fast
 
     add_grade_group(groups)
+    from customs_course.hub.commands import add_hub_group  # argparse only: stays fast
+
+    add_hub_group(groups)
     return parser
 
 
