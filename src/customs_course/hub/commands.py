@@ -13,7 +13,8 @@ def _start(args: argparse.Namespace) -> int:
     options = HubOptions(
         roster=args.roster, data_dir=args.data_dir, instructor=args.instructor,
         course=args.course, ip=args.ip, port=args.port, proxy=args.proxy,
-        create_users=args.create_users, mem_limit=args.mem_limit, cpu_limit=args.cpu_limit,
+        python=args.python, create_users=args.create_users, mem_limit=args.mem_limit,
+        cpu_limit=args.cpu_limit,
         cull_idle_seconds=args.cull_idle_seconds,
     )
     start_hub(options)  # does not return: the process becomes JupyterHub
@@ -76,6 +77,9 @@ def add_hub_group(groups) -> None:
     start.add_argument("--port", type=int, default=8000)
     start.add_argument("--proxy", type=Path, default=None,
                        help="configurable-http-proxy binary (default: node_modules/.bin/)")
+    start.add_argument("--python", type=Path, default=None,
+                       help="the Python that runs the users' servers, which every user must be "
+                       "able to run (default: this one)")
     start.add_argument("--create-users", action="store_true",
                        help="create the missing system users (useradd, private homes)")
     start.add_argument("--mem-limit", default="2G",

@@ -86,15 +86,16 @@ def prepare(data: HubData, course_source: Path, instructor: str) -> None:
     """Create the data folder, the exchange and the instructor's course root, with their modes.
 
     The exchange root and the course folder in it are created here, owned by root and the
-    instructor: nbgrader would create its root world-writable, where a learner could plant a
-    course folder of their own before the first release.
+    instructor. nbgrader wants its root writable by everyone (it checks the mode 777), so it
+    gets the sticky bit too (1777, as /tmp): no learner can then rename or remove the course's
+    folder, which exists before any release, so no learner can plant one of their own.
     """
     account = pwd.getpwnam(instructor)
     uid, gid = account.pw_uid, account.pw_gid
     data.root.mkdir(parents=True, exist_ok=True)
     os.chmod(data.root, 0o755)
     data.exchange.mkdir(exist_ok=True)
-    _own(data.exchange, 0, 0, 0o755)
+    _own(data.exchange, 0, 0, 0o1777)
     data.course_exchange.mkdir(exist_ok=True)
     _own(data.course_exchange, uid, gid, 0o755)
     for name, mode in EXCHANGE_MODES.items():

@@ -69,7 +69,9 @@ def release_assignment(
         )
     with course.gradebook() as gradebook:
         gradebook.update_or_create_assignment(assignment, duedate=due)
-    result = course.api(exchange_config(course, data)).release_assignment(assignment, force=True)
+    config = exchange_config(course, data)
+    config.ExchangeReleaseAssignment.force = True  # a new due date or a corrected version
+    result = course.api(config).release_assignment(assignment)
     if not result["success"]:
         raise GradingError(f"nbgrader could not release {assignment}: {result.get('error', '')}"
                            f"{result.get('log', '')}")

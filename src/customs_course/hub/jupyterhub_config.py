@@ -50,8 +50,12 @@ c.Spawner.cpu_limit = settings["cpu_limit"]
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 c.Spawner.environment = {
-    "PATH": f"{settings['venv_bin']}:/usr/local/bin:/usr/bin:/bin",
+    "PATH": f"{Path(settings['python']).parent}:/usr/local/bin:/usr/bin:/bin",
     "CUSTOMS_HUB_DATA": str(data),
+    # the course environment's Jupyter files (JupyterLab, nbgrader's panels, nbconvert's
+    # templates), also when --python names another interpreter that reads its packages
+    "JUPYTER_PATH": f"{sys.prefix}/share/jupyter",
+    "JUPYTERLAB_DIR": f"{sys.prefix}/share/jupyter/lab",
 }
 
 
@@ -60,6 +64,8 @@ def pre_spawn_hook(spawner):
     role = "instructor" if spawner.user.name == instructor else "learner"
     spawner.environment["JUPYTER_CONFIG_PATH"] = str(data / "jupyter" / role)
     prepare_home(spawner.user.name, data / "course" / "lessons")
+    if role == "instructor":  # formgrader needs the course root inside the server's root
+        spawner.notebook_dir = str(data)
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook

@@ -41,7 +41,7 @@ def spawn_command(settings: dict) -> list[str]:
         f"--nproc={settings['max_processes']}",
         "--",
         shutil.which("nice") or "/usr/bin/nice", "-n", "5",
-        str(Path(settings["venv_bin"]) / "jupyterhub-singleuser"),
+        settings["python"], "-m", "jupyterhub.singleuser",
     ]
 
 

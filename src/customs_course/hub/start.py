@@ -34,6 +34,7 @@ class HubOptions:
     ip: str = "127.0.0.1"
     port: int = 8000
     proxy: Path | None = None
+    python: Path | None = None  # runs the users' servers; default: this interpreter
     create_users: bool = False
     mem_limit: str = "2G"
     cpu_limit: float = 1.0
@@ -59,6 +60,27 @@ def find_proxy(options: HubOptions) -> str:
         f"{PROXY} is not installed: run `npm ci` in {options.course} (it installs the version "
         "pinned in package-lock.json into node_modules/), or pass --proxy PATH."
     )
+
+
+def user_python(options: HubOptions) -> str:
+    return str(options.python or sys.executable)
+
+
+def check_runnable(python: str, user: str) -> None:
+    """Refuse to start when ``user`` cannot run the course's Python (a Python under /root...)."""
+    import subprocess
+
+    done = subprocess.run(
+        ["runuser", "-u", user, "--", python, "-c", "import customs_course, jupyterhub, nbgrader"],
+        capture_output=True, text=True, cwd="/", timeout=120,
+    )
+    if done.returncode != 0:
+        raise GradingError(
+            f"The user {user} cannot run the course's Python {python} with its packages "
+            f"({(done.stderr.strip().splitlines() or ['no message'])[-1]}). Every hub user runs "
+            "it: install the course where all users can read it (for example in /opt, with a "
+            "Python outside /root: `make course PYTHON=/usr/bin/python3`), or pass --python."
+        )
 
 
 def check(options: HubOptions) -> tuple[list[str], str]:
@@ -96,7 +118,7 @@ def write_settings(options: HubOptions, data: HubData, learners: list[str], prox
         "hub_port": free_port(),
         "proxy_api_port": free_port(),
         "proxy_command": proxy,
-        "venv_bin": str(Path(sys.executable).parent),
+        "python": user_python(options),
         "mem_limit": options.mem_limit,
         "cpu_limit": options.cpu_limit,
         "max_processes": options.max_processes,
@@ -114,6 +136,7 @@ def prepare_hub(options: HubOptions) -> tuple[HubData, dict]:
     learners, proxy = check(options)
     if options.create_users:
         create_accounts([*learners, options.instructor])
+    check_runnable(user_python(options), options.instructor)
     data = HubData(options.data_dir.resolve())
     prepare(data, options.course.resolve(), options.instructor)
     import_roster(options.roster, course_root=data.course)
