@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,28 +41,30 @@ def runs_as(user: str, python: str) -> bool:
     return done.returncode == 0
 
 
-def shared_python(folder: Path) -> Path:
-    """A Python every user can run, with the course's packages.
+@contextmanager
+def python_for_everyone():
+    """Let every user run the course's Python for the duration (then restore the modes).
 
-    The course's own interpreter, unless it lives where other users cannot go (pyenv's under
-    /root on the development machines): then a virtual environment of the system's Python of
-    the same minor version in ``folder``, which reads the course's site-packages through a .pth
-    file (same minor version, so the compiled extensions load).
+    Every hub user runs the course's interpreter. On the development machines and CI it is
+    pyenv's, under /root (mode 700): the folders above it that others cannot enter get the
+    search bit for others (o+x: enter, not list) until the block ends. A server set up as the
+    guide says (the course under /opt, a system Python) needs none of this.
     """
-    if runs_as("nobody", sys.executable):
-        return Path(sys.executable)
-    system = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
-    if not system.exists():
-        raise FileNotFoundError(f"{system} (the course's Python is unreachable for other users)")
-    subprocess.run([str(system), "-m", "venv", "--without-pip", str(folder)], check=True)
-    site = Path(sys.prefix, "lib", f"python{sys.version_info.major}.{sys.version_info.minor}",
-                "site-packages")
-    [target] = folder.glob("lib/python*/site-packages")
-    (target / "course.pth").write_text(f"import site; site.addsitedir({str(site)!r})\n")
-    python = folder / "bin" / "python"
-    if not runs_as("nobody", str(python)):
-        raise RuntimeError(f"{python} cannot import the course as another user")
-    return python
+    targets = [Path(sys.executable).resolve(), Path(sys.prefix), Path(__file__).resolve()]
+    changed: dict[Path, int] = {}
+    for target in targets:
+        for folder in reversed(target.parents):
+            mode = folder.stat().st_mode
+            if not mode & stat.S_IXOTH and folder not in changed:
+                changed[folder] = mode
+                os.chmod(folder, stat.S_IMODE(mode) | stat.S_IXOTH)
+    try:
+        if not runs_as("nobody", sys.executable):
+            raise RuntimeError(f"{sys.executable} cannot import the course as another user")
+        yield Path(sys.executable)
+    finally:
+        for folder, mode in changed.items():
+            os.chmod(folder, stat.S_IMODE(mode))
 
 
 @dataclass

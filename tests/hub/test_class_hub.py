@@ -30,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from hub_driver import COURSE_ID, Hub, Person, shared_python
+from hub_driver import COURSE_ID, Hub, Person, python_for_everyone
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,13 +71,15 @@ def source_notebook() -> nbformat.NotebookNode:
 
 
 def make_course(folder: Path) -> Path:
-    from customs_course.assignments import generate_student_versions
+    """A course folder: the assignment, its student version (nbgrader's, no gradebook), a lesson."""
+    from customs_course.grading.course import GradingCourse
+    from customs_course.grading.layout import generate_release
 
     (folder / "solutions" / "ps1").mkdir(parents=True)
     nbformat.write(source_notebook(), folder / "solutions" / "ps1" / "problem.ipynb")
     (folder / "modules" / "level1").mkdir(parents=True)
     (folder / "modules" / "level1" / "01_first.md").write_text("# A first lesson\n")
-    generate_student_versions(["ps1"], course_root=folder)
+    generate_release(GradingCourse.open(folder), "ps1", folder / "exercises", record=False)
     return folder
 
 
@@ -88,6 +90,7 @@ def free_port() -> int:
 
 
 def as_user(user: str, *command: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``command`` as ``user``, with the environment of a terminal on the hub."""
     home = pwd.getpwnam(user).pw_dir
     return subprocess.run(["runuser", "-u", user, "--", "env", f"HOME={home}", *command],
                           capture_output=True, text=True, cwd=cwd or "/", timeout=600)
@@ -130,14 +133,14 @@ def hub(people, tmp_path_factory):
     roster.write_text(f"student_id\n{people['ana']}\n{people['ben']}\n")
     top = Path(tempfile.mkdtemp(prefix="customs-hub-"))  # learners must reach the exchange
     os.chmod(top, 0o755)
-    python = shared_python(top / "python")
-    hub = Hub.start(roster=roster, data_dir=top / "data", instructor=people["instructor"],
-                    course=course, port=free_port(), log=course.parent / "hub.log",
-                    extra=("--python", str(python)))
-    try:
-        yield hub
-    finally:
-        hub.stop()
+    with python_for_everyone():
+        hub = Hub.start(roster=roster, data_dir=top / "data", instructor=people["instructor"],
+                        course=course, port=free_port(), log=course.parent / "hub.log")
+        try:
+            yield hub
+        finally:
+            hub.stop()
+    if not os.environ.get("KEEP_HUB_DATA"):
         shutil.rmtree(top, ignore_errors=True)
 
 
