@@ -176,8 +176,6 @@ def readable_paths() -> list[Path]:
 
     package_parent = Path(customs_course.__file__).resolve().parent.parent
     found = {Path(p).resolve() for p in (sys.base_prefix, sys.prefix)}
-    # site folders added by a .pth file (an environment layered on another one)
-    found |= {Path(p).resolve() for p in sys.path if p.endswith("site-packages")}
     found |= {package_parent, data_dir().resolve(), cards_dir().resolve()}
     return sorted(found, key=lambda p: (len(p.parts), str(p)))
 
