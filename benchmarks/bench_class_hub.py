@@ -63,6 +63,20 @@ def user_processes(name: str) -> list[psutil.Process]:
     return [p for p in psutil.process_iter(["username"]) if p.info["username"] == name]
 
 
+def lesson_kernel_mb() -> float:
+    """Peak memory of a Python process doing what a lesson's first cells do (MB): pandas,
+    matplotlib and the medium declarations loaded, as in a kernel of the lessons."""
+    import subprocess
+
+    code = ("import resource, pandas, matplotlib.pyplot\n"
+            "from customs_course.datasets import load_dataset\n"
+            "load_dataset('declarations', edition='medium')\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    return int(done.stdout.split()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+
+
 def timed(label: str, work, people, workers: int) -> list[float]:
     began = time.monotonic()
     with ThreadPoolExecutor(workers) as pool:
@@ -118,16 +132,16 @@ def run_class(hub: Hub, instructor: str, learners: list[str], workers: int, bega
     timed("submit", lambda p: p.act("submit", "ps1"), people, workers)
     print(f"{'whole class':<28} {time.monotonic() - began:7.1f} s (hub start to last submit)")
     print(f"spawn time: median {statistics.median(spawns):.1f} s, slowest {max(spawns):.1f} s")
-    hub_mb = rss_mb(tree(hub.process.pid))
+    hub_mb = rss_mb(p for p in tree(hub.process.pid) if p.username() == "root")
     servers = [rss_mb(user_processes(name)) for name in learners]
     print(f"hub + proxy + culler memory: {hub_mb:.0f} MB")
     print(f"each learner's server (idle, no kernel): median {statistics.median(servers):.0f} MB,"
           f" largest {max(servers):.0f} MB, all {sum(servers):.0f} MB")
-    kernel_mb = 250  # a kernel with pandas and a small dataset loaded, measured separately
+    kernel_mb = lesson_kernel_mb()
     per_learner = statistics.median(servers) + kernel_mb
     fit = int((24 * 1024 - hub_mb - 2048) / per_learner)  # 2 GiB left to the system
-    print(f"memory per active learner (server + one {kernel_mb} MB kernel): ~{per_learner:.0f} MB"
-          f" -> a 24 GiB server holds about {fit} learners by memory; 2 cores bound it sooner")
+    print(f"memory per active learner (server + one {kernel_mb:.0f} MB lesson kernel): "
+          f"~{per_learner:.0f} MB -> a 24 GiB server holds about {fit} learners by memory")
 
 
 if __name__ == "__main__":
