@@ -11,7 +11,7 @@ import pytest
 
 from customs_course.grading.course import GradingError
 from customs_course.hub.accounts import check_user_name, hub_roster
-from customs_course.hub.exchange import make_screen, parse_folder
+from customs_course.hub.exchange import CHANGE_TOLERANCE, make_screen, parse_folder
 from customs_course.hub.spawn import spawn_command, to_bytes
 from customs_course.hub.start import HubOptions, prepare_hub
 
@@ -124,3 +124,32 @@ def test_does_the_data_folder_get_the_exchange_s_modes(tmp_path):
     assert (data.course_exchange / "inbound").stat().st_uid == nobody
     assert mode_of(data.course) == 0o700 and data.course.stat().st_uid == nobody
     assert (data.course / "solutions" / "ps1").stat().st_uid == nobody
+
+
+def test_is_a_submission_changed_after_its_claimed_time_refused(tmp_path):
+    """A learner owns their inbound folder: rewriting it (and its timestamp) after the deadline
+    leaves a change time (ctime) that no user can set back."""
+    from datetime import UTC, datetime, timedelta
+
+    inbound = tmp_path / "inbound"
+
+    def submission(name: str, claimed: datetime) -> str:
+        folder = inbound / f"{ME}+ps1+{name}"
+        folder.mkdir(parents=True)
+        (folder / "problem.ipynb").write_text("{}")
+        stamp = claimed.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        (folder / "timestamp.txt").write_text(stamp)
+        return f"{folder.name}/problem.ipynb"
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    honest = submission("honest", now)
+    within = submission("within", now - timedelta(seconds=CHANGE_TOLERANCE - 30))
+    rewritten = submission("rewritten", now - timedelta(seconds=CHANGE_TOLERANCE + 30))
+    untimed = inbound / f"{ME}+ps1+untimed"
+    untimed.mkdir()
+    screen = make_screen(inbound, "ps1", {ME})
+    assert screen(honest) is None and screen(within) is None
+    assert "after the time it claims" in screen(rewritten)
+    assert screen(f"{untimed.name}/problem.ipynb") is None  # no time: nothing can be late
+    lenient = make_screen(inbound, "ps1", {ME}, check_changes=False)
+    assert lenient(rewritten) is None

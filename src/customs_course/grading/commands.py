@@ -41,7 +41,8 @@ def _collect_from_exchange(args: argparse.Namespace, caps: dict) -> int:
     if args.source is not None:
         raise ValueError("Pass either a folder or zip of submissions or --from-exchange, not both.")
     collected = collect_from_exchange(
-        args.assignment, hub_data(args.data_dir), course_root=args.course_root, caps=caps
+        args.assignment, hub_data(args.data_dir), course_root=args.course_root, caps=caps,
+        check_changes=not args.accept_changed_submissions,
     )
     print("\n".join(collected.lines()))
     return 0
@@ -157,6 +158,11 @@ def add_grade_group(groups) -> None:
         "--from-exchange", action="store_true",
         help="collect from the class hub's nbgrader exchange instead (course root: "
         "<data dir>/course unless --course-root)",
+    )
+    collect.add_argument(
+        "--accept-changed-submissions", action="store_true",
+        help="with --from-exchange: also collect submissions changed after the time they claim "
+        "(only after restoring the exchange from a backup, which changes every file's time)",
     )
     collect.add_argument("--data-dir", type=Path, default=None,
                          help="with --from-exchange: the hub's data folder (default: "

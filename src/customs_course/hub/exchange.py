@@ -8,7 +8,10 @@
   ``<student>+<assignment>+<time>+<random>``, and a learner could name a folder after another
   learner, so a folder is accepted only when the system user named in it owns it. The time in
   ``timestamp.txt`` is kept, so autograde marks late submissions against the due date; of two
-  submissions, the newer one is graded and both are archived.
+  submissions, the newer one is graded and both are archived. A learner owns their submission
+  folder and could rewrite it, and its timestamp, after the deadline: a folder with a file
+  changed (its ctime, which no user can set) more than :data:`CHANGE_TOLERANCE` seconds after
+  the time it claims is refused (they may submit again, which is then late).
 - :func:`release_feedback` writes the course's sanitised feedback pages, then releases them with
   nbgrader's ``release_feedback``: each page is named by a hash of the submission's secret, which
   only the submitting learner holds, so each learner fetches their own and no one else's.
@@ -31,6 +34,7 @@ from customs_course.hub.datadir import HubData
 SECRET_FILE = "submission_secret.txt"  # written by nbgrader's submit since 0.9
 SECRET = re.compile(r"[0-9a-f]{16,256}")
 HUB_DATA_ENV = "CUSTOMS_HUB_DATA"  # set in every hub server's environment
+CHANGE_TOLERANCE = 300  # seconds between nbgrader's timestamp and its last write of the folder
 
 
 def hub_data(data_dir: Path | str | None) -> HubData:
@@ -101,7 +105,26 @@ def owner_name(path: Path) -> str | None:
         return None
 
 
-def make_screen(inbound: Path, assignment: str, roster: set[str]):
+def changed_after_submission(folder: Path) -> str | None:
+    """Why ``folder`` was changed after the time its timestamp.txt claims, or None."""
+    from datetime import UTC
+
+    from nbgrader.utils import parse_utc
+
+    try:
+        claimed = parse_utc(_read_small(folder / TIMESTAMP_FILE).decode("ascii").strip())
+    except (OSError, UnicodeDecodeError, ValueError, OverflowError, TypeError):
+        return None  # no readable time: the intake says so, and nothing can be late
+    latest = max(os.lstat(os.path.join(here, name)).st_ctime
+                 for here, dirs, files in os.walk(folder) for name in [*dirs, *files, "."])
+    if latest <= claimed.replace(tzinfo=UTC).timestamp() + CHANGE_TOLERANCE:
+        return None
+    changed = datetime.fromtimestamp(latest, UTC)
+    return (f"changed on {changed:%Y-%m-%d %H:%M:%S} UTC, after the time it claims "
+            f"({claimed:%Y-%m-%d %H:%M:%S} UTC): not collected; the learner may submit again")
+
+
+def make_screen(inbound: Path, assignment: str, roster: set[str], *, check_changes=True):
     """``screen(label)`` for the intake: skip other assignments, refuse forged folders."""
     verdicts: dict[str, str | None] = {}
 
@@ -117,7 +140,7 @@ def make_screen(inbound: Path, assignment: str, roster: set[str]):
         if owner != folder.student:
             return (f"named after {folder.student} but written by {owner or 'an unknown user'}: "
                     "a forged submission, not collected")
-        return None
+        return changed_after_submission(inbound / top) if check_changes else None
 
     def screen(label: str) -> str | None:
         top = PurePosixPath(label).parts[0]
@@ -143,14 +166,19 @@ class ExchangeCollect:
 
 def collect_from_exchange(
     assignment: str, data: HubData, *, course_root: Path | None = None,
-    caps: dict[str, float] | None = None,
+    caps: dict[str, float] | None = None, check_changes: bool = True,
 ) -> ExchangeCollect:
-    """Collect every submission of ``assignment`` from the hub's exchange into the intake."""
+    """Collect every submission of ``assignment`` from the hub's exchange into the intake.
+
+    ``check_changes=False`` accepts folders changed after their submission time: only after
+    restoring the exchange from a backup, which gives every file the time of the restore.
+    """
     course = GradingCourse.open(course_root or data.course)
     inbound = data.course_exchange / "inbound"
     roster = set(course.student_ids())
     report = collect_submissions(assignment, inbound, course_root=course.root, caps=caps,
-                                 screen=make_screen(inbound, assignment, roster))
+                                 screen=make_screen(inbound, assignment, roster,
+                                                    check_changes=check_changes))
     result = ExchangeCollect(report)
     for student, when in sorted(report.timestamps.items()):
         if _keep_secret(course, inbound, assignment, student, when):
