@@ -9,8 +9,8 @@ the bubblewrap sandbox and releases feedback; each learner fetches only their ow
 party's forged submission is refused, the exchange's permissions are checked as the learners,
 and the hub leaves no process behind. The throw-away users are removed afterwards.
 
-It took 3 min 13 s on the shared 2-core machine at load 11 (about a minute of it setting up
-the course and starting the hub); spawns and the autograde dominate. Run as root (users are
+It took 1 min 38 s on the shared 2-core machine (3 min 13 s when other jobs kept it at load
+11); spawns and the autograde dominate. Run as root (users are
 created), with the proxy installed (`npm ci`) and bubblewrap; skipped otherwise, saying which
 is missing (in CI a missing piece fails it). KEEP_HUB_DATA=1 keeps the data folder to inspect.
 """
