@@ -21,7 +21,7 @@ LAB_OPTS ?=
 # cores as well would oversubscribe the machine.
 ONE_THREAD_EACH := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: course venv data book test lab exercises lock clean
+.PHONY: course venv data book test lab exercises lock clean proxy hub
 
 course: venv data book
 	@echo
@@ -47,7 +47,7 @@ book: venv data
 
 # The book build comes first: it executes the lessons whose code changed, and the notebook tests
 # then check those executions from the cache instead of running the lessons a second time.
-test: venv book
+test: venv book proxy
 	$(ONE_THREAD_EACH) $(BIN)/python -m pytest -n auto --dist loadfile --nbval-lax --nbval-current-env \
 		tests modules solutions
 
@@ -58,6 +58,22 @@ lab: venv
 	@case "$(ROLE)" in learner|instructor) ;; *) echo "ROLE must be learner or instructor, not '$(ROLE)'" >&2; exit 2;; esac
 	JUPYTER_CONFIG_PATH="$(CURDIR)/etc/jupyter/$(ROLE)" $(BIN)/jupyter lab --allow-root \
 		--ServerApp.root_dir="$(CURDIR)" $(LAB_OPTS)
+
+# The class hub's proxy, configurable-http-proxy, pinned in package-lock.json (npm). Without
+# npm, the hub's end-to-end test is skipped (outside CI) and says why.
+PROXY := node_modules/.bin/configurable-http-proxy
+proxy: $(PROXY)
+$(PROXY): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm is missing: the class hub needs Node.js 20+ and npm (apt-get install nodejs npm)" >&2; fi
+
+# The class hub on this server, as root: make hub ROSTER=roster.csv HUB_DATA=/srv/customs-hub
+# (book/guides/class_hub.md; HUB_OPTS="--instructor NAME --create-users ...").
+ROSTER ?= roster.csv
+HUB_DATA ?= hub-data
+HUB_OPTS ?=
+hub: venv proxy
+	$(BIN)/customs-course hub start --roster $(ROSTER) --data-dir $(HUB_DATA) $(HUB_OPTS)
 
 # Maintainers: regenerate the student versions in exercises/ from solutions/.
 exercises: venv

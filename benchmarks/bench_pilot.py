@@ -7,11 +7,13 @@ Not a test: run it by hand on the course machine (2 cores, 24 GiB)::
     PYTHONPATH=src python benchmarks/bench_pilot.py --50m        # and 50 million
     PYTHONPATH=src python benchmarks/bench_pilot.py 2000000      # chosen sizes
     PYTHONPATH=src python benchmarks/bench_pilot.py --format parquet
+    PYTHONPATH=src python benchmarks/bench_pilot.py --pilots 10000000   # and the pilots' run
 
 For each size it writes sandbox declarations (streamed,
 :func:`customs_course.datasets.declarations.write_declarations`), then the same lines in the
 foreign layout with its dirt (:func:`customs_course.pilot.foreign.write_foreign`: a semicolon
-CSV with decimal commas by default), then runs `check` and `map` each in a fresh Python
+CSV with decimal commas by default), then runs `check` and `map` (and with ``--pilots``
+:func:`~customs_course.pilot.run.run_pilots` on the mapped table) each in a fresh Python
 process, so that its peak resident memory (``ru_maxrss``, DuckDB included) is its own. Files
 go to a temporary folder (``--dir`` to choose one with room: 10 million lines take about 2 GB
 as CSV) and are deleted unless ``--keep``. ``load`` is the 1-minute load average at the end
@@ -55,8 +57,10 @@ start = time.perf_counter()
 {code}
 seconds = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({{"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
-                  "peak_gib": usage.ru_maxrss / 2**20, "rows": rows}}))
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pilots' kernels
+print(json.dumps({{"seconds": seconds,
+                  "cpu": usage.ru_utime + usage.ru_stime + kids.ru_utime + kids.ru_stime,
+                  "peak_gib": max(usage.ru_maxrss, kids.ru_maxrss) / 2**20, "rows": rows}}))
 """
 CHECK = """
 from customs_course.pilot.ingest import check_data
@@ -67,6 +71,13 @@ assert not result.blocking, [p.kind for p in result.blocking]
 MAP = """
 from customs_course.pilot.ingest import map_to_canonical
 rows = map_to_canonical(Path({data!r}), Path({mapping!r}), Path({out!r}))["rows_written"]
+"""
+PILOTS = """
+import pyarrow.parquet as pq
+from customs_course.pilot.run import run_pilots
+run_pilots(Path({out!r}), Path({out!r}).with_suffix(".pilots"), {{"input_file": "bench"}},
+           pdf=False)
+rows = pq.ParquetFile({out!r}).metadata.num_rows
 """
 
 
@@ -103,6 +114,8 @@ def main() -> None:
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the files written")
+    parser.add_argument("--pilots", action="store_true",
+                        help="also run the four pilots on the mapped table (no PDF)")
     args = parser.parse_args()
     sizes = args.sizes or [1_000_000, 10_000_000] + ([50_000_000] if args.fifty else [])
     folder = Path(tempfile.mkdtemp(prefix="bench-pilot-", dir=args.dir))
@@ -112,7 +125,8 @@ def main() -> None:
         for n in sizes:
             data, mapping = prepare(folder, n, f".{args.format}")
             out = folder / f"canonical_{n}.parquet"
-            for step, code in (("check", CHECK), ("map", MAP)):
+            steps = [("check", CHECK), ("map", MAP)] + ([("pilots", PILOTS)] if args.pilots else [])
+            for step, code in steps:
                 f = run_step(code.format(data=str(data), mapping=str(mapping), out=str(out)))
                 print(f"{f['rows']:>12,} {step:>6} {f['seconds']:>8.1f} "
                       f"{f['seconds'] / n * 1e6:>8.2f} {f['cpu']:>7.1f} {f['peak_gib']:>9.2f} "
@@ -120,6 +134,7 @@ def main() -> None:
             if not args.keep:
                 for path in (data, out):
                     path.unlink(missing_ok=True)
+                shutil.rmtree(out.with_suffix(".pilots"), ignore_errors=True)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

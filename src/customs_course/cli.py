@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     from customs_course.kit import add_start_command  # argparse only: stays fast
 
     add_start_command(groups)
+
+    from customs_course.hub.commands import add_hub_group  # argparse only: stays fast
+
+    add_hub_group(groups)
     return parser
 
 

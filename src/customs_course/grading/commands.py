@@ -24,10 +24,27 @@ def _collect(args: argparse.Namespace) -> int:
     from customs_course.grading.intake import collect_submissions
 
     caps = {k: v for k, v in vars(args).items() if k.startswith("max_") and v is not None}
+    if args.from_exchange:
+        return _collect_from_exchange(args, caps)
+    if args.source is None:
+        raise ValueError("Pass the folder or zip of submissions, or --from-exchange on a hub.")
     report = collect_submissions(
         args.assignment, args.source, course_root=args.course_root, caps=caps
     )
     print("\n".join(report.lines()))
+    return 0
+
+
+def _collect_from_exchange(args: argparse.Namespace, caps: dict) -> int:
+    from customs_course.hub.exchange import collect_from_exchange, hub_data
+
+    if args.source is not None:
+        raise ValueError("Pass either a folder or zip of submissions or --from-exchange, not both.")
+    collected = collect_from_exchange(
+        args.assignment, hub_data(args.data_dir), course_root=args.course_root, caps=caps,
+        check_changes=not args.accept_changed_submissions,
+    )
+    print("\n".join(collected.lines()))
     return 0
 
 
@@ -135,7 +152,21 @@ def add_grade_group(groups) -> None:
         "collect", parents=[common], help="archive a folder or zip of submissions"
     )
     collect.add_argument("assignment", help="assignment id, e.g. level2_first_look")
-    collect.add_argument("source", type=Path, help="folder or .zip as the LMS or inbox gave it")
+    collect.add_argument("source", type=Path, nargs="?", default=None,
+                         help="folder or .zip as the LMS or inbox gave it")
+    collect.add_argument(
+        "--from-exchange", action="store_true",
+        help="collect from the class hub's nbgrader exchange instead (course root: "
+        "<data dir>/course unless --course-root)",
+    )
+    collect.add_argument(
+        "--accept-changed-submissions", action="store_true",
+        help="with --from-exchange: also collect submissions changed after the time they claim "
+        "(only after restoring the exchange from a backup, which changes every file's time)",
+    )
+    collect.add_argument("--data-dir", type=Path, default=None,
+                         help="with --from-exchange: the hub's data folder (default: "
+                         "$CUSTOMS_HUB_DATA, set in the hub's terminals)")
     for cap, what in (("entry", "each file"), ("student", "each student"), ("total", "the run")):
         collect.add_argument(
             f"--max-{cap}-mb",

@@ -32,6 +32,7 @@ from __future__ import annotations
 import ast
 import builtins
 import html
+import logging
 import re
 from pathlib import Path
 
@@ -239,6 +240,9 @@ def generate_feedback(
             result = api.generate_feedback(assignment, outcome.student, force=True)
             if not result["success"]:
                 failed.append(outcome.student)
+                why = (result.get("error") or result.get("log") or "").strip().splitlines()
+                logging.getLogger(__name__).warning(
+                    "nbgrader's feedback of %s failed: %s", outcome.student, why[-1:])
                 continue
             folder = course.folder("feedback") / outcome.student / assignment
             pages += sorted(folder.glob("*.html"))

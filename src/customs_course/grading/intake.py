@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -214,6 +215,7 @@ def collect_submissions(
     *,
     course_root: Path | None = None,
     caps: dict[str, float] | None = None,
+    screen: Callable[[str], str | None] | None = None,
 ) -> CollectReport:
     """Collect the submissions of ``assignment`` from a folder or a zip file.
 
@@ -228,6 +230,10 @@ def collect_submissions(
     caps : dict, optional
         Size caps that override ``c.Collect`` of the course's nbgrader configuration, such as
         ``{"max_entry_mb": 5}`` (see :class:`~customs_course.grading.unpack.Collect`).
+    screen : callable, optional
+        ``screen(label)`` vets each file before it is matched: None accepts it, a reason
+        refuses it (reported and logged), ``""`` skips it unreported (nbgrader's exchange holds
+        other assignments' submissions: :mod:`customs_course.hub.exchange`).
 
     Returns
     -------
@@ -265,7 +271,7 @@ def collect_submissions(
             raise GradingError(f"{printable(str(source))}: {why}") from None
         report = CollectReport(assignment, ignored=found.ignored, refused=found.refused)
         log = [{"file": label, "refused": why} for label, why in found.refused]
-        _file(course, layout, found.candidates, student_ids, report, log)
+        _file(course, layout, found.candidates, student_ids, report, log, screen)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     manifest = intake / "manifest.jsonl"
     with manifest.open("a", encoding="utf-8") as handle:
@@ -276,13 +282,20 @@ def collect_submissions(
     return report
 
 
-def _file(course, layout, candidates, student_ids, report: CollectReport, log: list) -> None:
+def _file(course, layout, candidates, student_ids, report: CollectReport, log: list,
+          screen=None) -> None:
     """Archive every candidate, then make each student's newest files their submission."""
     assignment = layout.assignment
     notebooks = [nb.name for nb in layout.notebooks]
     chosen: dict[tuple[str, str], list[Candidate]] = {}
     stamps: dict[tuple[str, str], tuple[Candidate, datetime]] = {}
     for item in candidates:
+        vetted = screen(item.label) if screen else None
+        if vetted is not None:
+            if vetted:
+                report.refused.append((item.label, vetted))
+                log.append({"file": item.label, "sha256": item.sha256, "refused": vetted})
+            continue
         student, why = match_student(item.label, student_ids)
         notebook = None
         if student and not is_timestamp(item.label):

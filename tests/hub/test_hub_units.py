@@ -1,0 +1,155 @@
+"""The class hub's parts that need no running hub: roster checks, the exchange's vetting of
+submission folders, the data folder's modes, the spawn command's limits."""
+
+from __future__ import annotations
+
+import os
+import pwd
+from pathlib import Path
+
+import pytest
+
+from customs_course.grading.course import GradingError
+from customs_course.hub.accounts import check_user_name, hub_roster
+from customs_course.hub.exchange import CHANGE_TOLERANCE, make_screen, parse_folder
+from customs_course.hub.spawn import spawn_command, to_bytes
+from customs_course.hub.start import HubOptions, prepare_hub
+
+ROOT = Path(__file__).resolve().parents[2]
+ME = pwd.getpwuid(os.geteuid()).pw_name
+
+
+def roster(tmp_path: Path, *ids: str) -> Path:
+    path = tmp_path / "roster.csv"
+    path.write_text("student_id\n" + "\n".join(ids) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("name, why", [
+    ("ana", None),
+    ("a-1_b", None),
+    ("Ana", "not a valid user name"),
+    ("1ana", "not a valid user name"),
+    ("ana.b", "not a valid user name"),
+    ("a" * 33, "not a valid user name"),
+    ("a" * 32, None),
+    ("root", "system account"),
+    ("daemon", "system account"),
+])
+def test_which_roster_ids_can_be_hub_users(name, why):
+    found = check_user_name(name)
+    assert (found is None) if why is None else (why in found)
+
+
+def test_does_a_roster_with_bad_ids_list_each_and_start_nothing(tmp_path):
+    bad = roster(tmp_path, "ana", "Ben", "root", "c.d")
+    data = tmp_path / "hub-data"
+    options = HubOptions(roster=bad, data_dir=data, instructor="teacher", course=ROOT)
+    with pytest.raises(GradingError) as raised:
+        prepare_hub(options)
+    message = str(raised.value)
+    assert "3 id(s) cannot be hub users, so nothing was started" in message
+    assert "Ben:" in message and "root:" in message and "c.d:" in message
+    assert "ana:" not in message
+    assert not data.exists()
+    with pytest.raises(GradingError, match="2 id\\(s\\)"):
+        hub_roster(roster(tmp_path, "ana", "Ben", "c.d", "bob"))
+
+
+def test_is_the_instructor_refused_on_the_learners_roster(tmp_path):
+    options = HubOptions(roster=roster(tmp_path, "ana", "teacher"), data_dir=tmp_path / "d",
+                         instructor="teacher", course=ROOT)
+    with pytest.raises(GradingError, match="is on the roster of learners"):
+        prepare_hub(options)
+
+
+def test_is_a_missing_proxy_named_with_the_command_that_installs_it(tmp_path, monkeypatch):
+    course = tmp_path / "course"
+    (course / "solutions").mkdir(parents=True)
+    options = HubOptions(roster=roster(tmp_path, "ana"), data_dir=tmp_path / "d",
+                         instructor="teacher", course=course, proxy=tmp_path / "nothing")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no proxy on PATH either
+    with pytest.raises(GradingError, match="run `npm ci`"):
+        prepare_hub(options)
+
+
+def test_are_nbgrader_s_folder_names_parsed():
+    folder = parse_folder("ana+ps1+2026-03-01 10:00:00.000000 UTC+0a1b")
+    assert (folder.student, folder.assignment) == ("ana", "ps1")
+    assert parse_folder("ana+ps1+2026-03-01 10:00:00.000000 UTC").student == "ana"
+    assert parse_folder("ana+ps1") is None
+    assert parse_folder("+ps1+t") is None
+    assert parse_folder("a+b+c+d+e") is None
+
+
+def test_does_the_screen_accept_only_folders_their_learner_wrote(tmp_path):
+    inbound = tmp_path / "inbound"
+    mine = inbound / f"{ME}+ps1+2026-03-01 10:00:00.000000 UTC+aa"
+    other_assignment = inbound / f"{ME}+ps2+2026-03-01 10:00:00.000000 UTC+bb"
+    forged = inbound / "nobody+ps1+2026-03-01 10:00:00.000000 UTC+cc"
+    stranger = inbound / "zed+ps1+2026-03-01 10:00:00.000000 UTC+dd"
+    for folder in (mine, other_assignment, forged, stranger, inbound / "junk"):
+        folder.mkdir(parents=True)
+    screen = make_screen(inbound, "ps1", {ME, "nobody"})
+    assert screen(f"{mine.name}/problem.ipynb") is None
+    assert screen(f"{other_assignment.name}/problem.ipynb") == ""  # skipped, not reported
+    assert f"written by {ME}: a forged submission" in screen(f"{forged.name}/problem.ipynb")
+    assert "not on the roster" in screen(f"{stranger.name}/problem.ipynb")
+    assert "not a submission folder" in screen("junk/problem.ipynb")
+
+
+def test_does_the_spawn_command_cap_memory_and_processes():
+    command = spawn_command({"mem_limit": "2G", "max_processes": 256,
+                             "python": "/opt/course/bin/python"})
+    assert command[0].endswith("prlimit")
+    assert f"--as={2 * 1024 ** 3}" in command and "--nproc=256" in command
+    assert command[-3:] == ["/opt/course/bin/python", "-m", "jupyterhub.singleuser"]
+    assert to_bytes("512M") == 512 * 1024 ** 2 and to_bytes(1000) == 1000
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the data folder's owners are set by root")
+def test_does_the_data_folder_get_the_exchange_s_modes(tmp_path):
+    from customs_course.hub.datadir import HubData, mode_of, prepare
+
+    course = tmp_path / "course-src"
+    (course / "solutions" / "ps1").mkdir(parents=True)
+    data = HubData(tmp_path / "data")
+    prepare(data, course, "nobody")
+    nobody = pwd.getpwnam("nobody").pw_uid
+    assert mode_of(data.exchange) == 0o1777  # nbgrader's 777, sticky: no one renames the course
+    assert data.exchange.stat().st_uid == 0
+    modes = {name: mode_of(data.course_exchange / name) for name in ("inbound", "outbound",
+                                                                   "feedback")}
+    assert modes == {"inbound": 0o733, "outbound": 0o755, "feedback": 0o711}
+    assert (data.course_exchange / "inbound").stat().st_uid == nobody
+    assert mode_of(data.course) == 0o700 and data.course.stat().st_uid == nobody
+    assert (data.course / "solutions" / "ps1").stat().st_uid == nobody
+
+
+def test_is_a_submission_changed_after_its_claimed_time_refused(tmp_path):
+    """A learner owns their inbound folder: rewriting it (and its timestamp) after the deadline
+    leaves a change time (ctime) that no user can set back."""
+    from datetime import UTC, datetime, timedelta
+
+    inbound = tmp_path / "inbound"
+
+    def submission(name: str, claimed: datetime) -> str:
+        folder = inbound / f"{ME}+ps1+{name}"
+        folder.mkdir(parents=True)
+        (folder / "problem.ipynb").write_text("{}")
+        stamp = claimed.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        (folder / "timestamp.txt").write_text(stamp)
+        return f"{folder.name}/problem.ipynb"
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    honest = submission("honest", now)
+    within = submission("within", now - timedelta(seconds=CHANGE_TOLERANCE - 30))
+    rewritten = submission("rewritten", now - timedelta(seconds=CHANGE_TOLERANCE + 30))
+    untimed = inbound / f"{ME}+ps1+untimed"
+    untimed.mkdir()
+    screen = make_screen(inbound, "ps1", {ME})
+    assert screen(honest) is None and screen(within) is None
+    assert "after the time it claims" in screen(rewritten)
+    assert screen(f"{untimed.name}/problem.ipynb") is None  # no time: nothing can be late
+    lenient = make_screen(inbound, "ps1", {ME}, check_changes=False)
+    assert lenient(rewritten) is None
