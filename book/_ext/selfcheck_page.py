@@ -54,7 +54,8 @@ def option_letters(item: nodes.list_item) -> list[str]:
             # the paragraph's first child with text (MyST may put an empty text node first)
             first = next((child for child in paragraph.children if child.astext().strip()),
                          None) if paragraph else None
-            match = OPTION.match(first.astext().strip()) if isinstance(first, nodes.strong) else None
+            strong = isinstance(first, nodes.strong)
+            match = OPTION.match(first.astext().strip()) if strong else None
             if match:
                 letters.append(match.group(1))
     return letters

@@ -13,7 +13,6 @@ appears only when everything went well (it is written under a temporary name, th
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import shutil
 import tempfile
@@ -26,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from customs_course.datasets.editions import sha256_of
 from customs_course.pilot import checks
 from customs_course.pilot.canonical import CANONICAL, arrow_schema, arrow_type
 from customs_course.pilot.mapping import Mapping, load_mapping
@@ -50,13 +50,6 @@ class CheckResult:
     def blocking(self) -> list[checks.Problem]:
         return [p for p in self.problems if p.severity == "blocking"]
 
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _duplicates(con, sql: str) -> pd.DataFrame:

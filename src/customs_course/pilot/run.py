@@ -17,7 +17,6 @@ files go to a scratch folder inside ``DIR``, removed at the end.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -27,6 +26,7 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from customs_course.datasets.editions import sha256_of
 from customs_course.pilot.report import RULES, find_chromium, write_pdf, write_report
 
 __all__ = ["PILOTS", "REQUIRED_COLUMNS", "PilotError", "run_pilots", "sha256_of"]
@@ -50,13 +50,6 @@ DEFAULT_BUDGETS = (0.01, 0.05, 0.10)
 class PilotError(Exception):
     """The pilots cannot run on this input or into this folder; the message says what to do."""
 
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_canonical(canonical: Path) -> int:
