@@ -141,7 +141,13 @@ def main(argv: list[str] | None = None) -> int:
         from customs_course.grading.autograde import default_workers
 
         workers = args.workers or default_workers()
-        same = scores(tmp / "plain", args.assignment) == scores(tmp / "parallel", args.assignment)
+        plain_scores = scores(tmp / "plain", args.assignment)
+        parallel_scores = scores(tmp / "parallel", args.assignment)
+        same = plain_scores == parallel_scores
+        for student in sorted(set(plain_scores) | set(parallel_scores)):
+            if plain_scores.get(student) != parallel_scores.get(student):
+                print(f"  {student}: plain {plain_scores.get(student)}, "
+                      f"ours {parallel_scores.get(student)}")
     n = args.students
     ratio = plain / parallel
     runs = f" (median of {args.repeat} runs each)" if args.repeat > 1 else ""

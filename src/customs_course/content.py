@@ -10,10 +10,12 @@ Solutions, hidden tests and the instructor's settings are never copied.
 from __future__ import annotations
 
 import importlib.resources
+import os
 import shutil
 from pathlib import Path
 
 PACKAGED = "_content"
+CONTENT_ENV_VAR = "CUSTOMS_COURSE_CONTENT"
 #: What a learner's copy holds, as globs relative to the checkout (nothing else is copied).
 LEARNER_FILES = (
     "modules/*/*.md",
@@ -52,7 +54,12 @@ def copy_content(checkout: Path, target: Path) -> list[Path]:
 
 def content_root() -> Path:
     """Return the folder holding ``modules/``, ``exercises/``, ``datasets/*/card.yml`` and
-    ``etc/jupyter/``: the package's copy when installed from the wheel, else the checkout."""
+    ``etc/jupyter/``: the one named by ``CUSTOMS_COURSE_CONTENT`` (the grading sandbox sets it,
+    as it shows a checkout's content folders but not the files that mark the checkout), else
+    the package's copy when installed from the wheel, else the checkout."""
+    named = os.environ.get(CONTENT_ENV_VAR)
+    if named:
+        return Path(named)
     packaged = importlib.resources.files("customs_course") / PACKAGED
     if packaged.is_dir():
         return Path(str(packaged))

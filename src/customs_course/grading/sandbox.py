@@ -171,12 +171,14 @@ class SandboxLimits:
 def readable_paths() -> list[Path]:
     """Return the folders the sandboxed notebook may read: Python, the package, the data."""
     import customs_course
+    from customs_course.content import content_root
     from customs_course.datasets.cards import cards_dir
     from customs_course.paths import data_dir
 
     package_parent = Path(customs_course.__file__).resolve().parent.parent
     found = {Path(p).resolve() for p in (sys.base_prefix, sys.prefix)}
     found |= {package_parent, data_dir().resolve(), cards_dir().resolve()}
+    found.add((content_root() / "modules").resolve())  # the self-check questions (public)
     return sorted(found, key=lambda p: (len(p.parts), str(p)))
 
 
@@ -195,6 +197,7 @@ def check_not_exposed(paths: list[Path], course_root: Path) -> None:
 
 def sandbox_environment(home: str, tmp: str) -> dict[str, str]:
     """The whole environment of the sandboxed code: none of the grader's variables."""
+    from customs_course.content import CONTENT_ENV_VAR, content_root
     from customs_course.paths import data_dir
 
     return {
@@ -203,6 +206,7 @@ def sandbox_environment(home: str, tmp: str) -> dict[str, str]:
         "TMPDIR": tmp,
         "LANG": "C.UTF-8",
         "CUSTOMS_COURSE_DATA": str(data_dir().resolve()),
+        CONTENT_ENV_VAR: str(content_root().resolve()),
         "MPLCONFIGDIR": f"{home}/.matplotlib",
         "IPYTHONDIR": f"{home}/.ipython",
         "JUPYTER_CONFIG_DIR": f"{home}/.jupyter",
