@@ -14,13 +14,20 @@ from pathlib import Path
 __all__ = ["add_pilot_group"]
 
 
+def _refused_overwrite(path: Path, force: bool, verb: str) -> bool:
+    """Say so and return True when ``path`` exists and ``--force`` was not given."""
+    if path.exists() and not force:
+        print(f"error: {path} exists; choose another path, or add --force to {verb} it",
+              file=sys.stderr)
+        return True
+    return False
+
+
 def _template(args: argparse.Namespace) -> int:
     from customs_course.pilot.mapping import template_text
 
     path = Path(args.path)
-    if path.exists() and not args.force:
-        print(f"error: {path} exists; choose another path, or add --force to overwrite it",
-              file=sys.stderr)
+    if _refused_overwrite(path, args.force, "overwrite"):
         return 2
     path.write_text(template_text(), encoding="utf-8")
     print(f"Mapping template written to {path}: fill in your column names, then run "
@@ -40,9 +47,7 @@ def _map(args: argparse.Namespace) -> int:
     from customs_course.pilot.ingest import BlockingProblems, format_report, map_to_canonical
 
     out = Path(args.out)
-    if out.exists() and not args.force:
-        print(f"error: {out} exists; choose another path, or add --force to replace it",
-              file=sys.stderr)
+    if _refused_overwrite(out, args.force, "replace"):
         return 2
     try:
         provenance = map_to_canonical(Path(args.data), Path(args.mapping), out)
