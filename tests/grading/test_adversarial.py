@@ -190,7 +190,7 @@ def attacked(tmp_path_factory):
     course, outside = base / "course", base / "outside"
     (course / "solutions" / "guarded").mkdir(parents=True)
     nbformat.write(guarded_source(), course / "solutions" / "guarded" / "guarded.ipynb")
-    uid_base = 65000 + os.getpid() % 100 * 10  # not 62000 (default) nor 63000-63990 (Ctrl-C test)
+    uid_base = 65000 + os.getpid() % 100 * 20  # not 62000 (default) nor 63000-64999 (Ctrl-C test)
     (course / "grading").mkdir()
     (course / "grading" / "nbgrader_config.py").write_text(LIMITS.format(uid_base=uid_base))
     outside.mkdir()
@@ -341,7 +341,7 @@ def test_does_no_feedback_page_show_a_hidden_test(attacked):
 def test_does_no_process_of_the_sandboxes_outlive_the_grading(attacked):
     if os.geteuid() != 0:
         pytest.skip("sandboxes have their own user ids only when the grader runs as root")
-    uids = range(attacked.uid_base, attacked.uid_base + 10)
+    uids = range(attacked.uid_base, attacked.uid_base + 20)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         left = [p for p in Path("/proc").glob("[0-9]*") if _uid(p) in uids]

@@ -97,7 +97,7 @@ def test_does_a_rerun_after_ctrl_c_grade_only_the_rest(ps1_course, tmp_path, ps1
     students = [f"s{i}" for i in range(1, 7)]
     make_class(ps1_course, tmp_path, ps1_release, {s: SOLVED for s in students})
     # user ids of this run's sandboxes alone, so that no other test's kernels are counted
-    uid_base = 63000 + os.getpid() % 100 * 10
+    uid_base = 63000 + os.getpid() % 100 * 20  # two ids per worker
     with (ps1_course / "grading" / "nbgrader_config.py").open("a") as config:
         config.write(f"\nc.Sandbox.uid_base = {uid_base}\n")
     command = [
@@ -122,7 +122,7 @@ def test_does_a_rerun_after_ctrl_c_grade_only_the_rest(ps1_course, tmp_path, ps1
     assert run.returncode == 130, err[-2000:]
     assert "run the same command again" in err
     if os.geteuid() == 0 and sandbox_available():  # no kernel of the stopped run lives on
-        sandboxes = range(uid_base, uid_base + 10)
+        sandboxes = range(uid_base, uid_base + 20)
         deadline = time.monotonic() + 15
         while processes_of(sandboxes) and time.monotonic() < deadline:
             time.sleep(0.2)

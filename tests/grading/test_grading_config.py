@@ -211,3 +211,35 @@ def test_is_a_sandbox_started_ahead_only_when_another_student_follows(tmp_path, 
             assert (step.sandbox in _AHEAD) is follows
     finally:
         stop_started_ahead()
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("mode", modes_here())
+def test_does_the_next_sandbox_boot_while_a_notebook_runs_under_the_other_user_id(mode, tmp_path):
+    """``start_next``: the next sandbox starts as the notebook is sent, beside it, never as the
+    same user (as root), so that one student's processes never count against the next's limit.
+    """
+    from customs_course.grading.sandbox import _AHEAD, stop_started_ahead
+
+    chosen = Sandbox.choose(mode, SandboxLimits(), tmp_path / "course")
+    whoami = new_notebook(metadata=KERNEL, cells=[new_code_cell(
+        "import os, time\ntime.sleep(1)\nprint(os.getuid())")])
+    users = []
+    try:
+        for _ in range(3):
+            sent = time.monotonic()
+            answer = chosen.run(whoami, timeout=60, wall_seconds=300, start_next=True)
+            ended = time.monotonic()
+            users.append(int(answer["notebook"]["cells"][0]["outputs"][0]["text"]))
+            following = _AHEAD[chosen]
+            assert sent <= following.spawned < ended - 1  # it booted while the cell slept
+            assert following.process.poll() is None
+        following_user = following.uid
+    finally:
+        stop_started_ahead()
+    if chosen.uid is None:  # not root: every sandbox runs as the grader's own user
+        assert users == [users[0]] * 3 and following_user is None
+    else:
+        first, second = chosen.uids()
+        assert first != second
+        assert users == [first, second, first] and following_user == second

@@ -19,8 +19,10 @@ it up), with the notebook on stdin and the executed notebook on stdout, inside:
     ``/usr``, Python, the course package and the sandbox datasets, all read-only, plus an empty
     ``/tmp`` of limited size (the scratch folder, discarded afterwards). The course folder,
     with solutions, submissions, gradebook and exports, is not in it. Run as root, the grader
-    also switches the sandbox to an unprivileged user id of its own (``uid_base`` + worker
-    slot), so that the process limit counts the sandbox's processes only.
+    also switches the sandbox to an unprivileged user id of its own (``uid_base`` + twice the
+    worker slot, and the id after it for every other sandbox of the worker: the one started
+    ahead runs beside the one in use), so that the process limit counts one sandbox's
+    processes only.
 ``off`` mode (only when asked for by name: ``--sandbox off`` or ``c.Sandbox.mode = "off"``)
     The same runner with the same resource limits, an emptied environment and a scratch
     working folder, but **no** file-system or network isolation: a submission can read any
@@ -266,9 +268,15 @@ class Sandbox:
 
     mode: str
     limits: SandboxLimits
+    #: the user id of the worker's sandboxes as root (None otherwise); they alternate between
+    #: it and the next one (:meth:`uids`)
     uid: int | None
     readable: tuple[Path, ...]
     warning: str | None = None
+
+    def uids(self) -> tuple[int | None, int | None]:
+        """The two user ids this worker's sandboxes alternate between (None: not root)."""
+        return (self.uid, None if self.uid is None else self.uid + 1)
 
     @classmethod
     def choose(
@@ -285,7 +293,7 @@ class Sandbox:
         """
         if requested not in MODES:
             raise SandboxError(f"Unknown sandbox mode {requested!r}; choose one of {MODES}.")
-        uid = limits.uid_base + slot % 1000 if _is_root() else None
+        uid = limits.uid_base + 2 * (slot % 500) if _is_root() else None
         readable = readable_paths()
         if requested == "off":
             return cls("off", limits, None, tuple(readable), OFF_WARNING)
@@ -302,7 +310,7 @@ class Sandbox:
 
     def run(
         self, notebook: dict, *, timeout: float, wall_seconds: float, budget: float | None = None,
-        files: dict[str, bytes] | None = None,
+        files: dict[str, bytes] | None = None, start_next: bool = False,
     ) -> dict:
         """Execute ``notebook`` in the sandbox and return the runner's answer.
 
@@ -311,7 +319,8 @@ class Sandbox:
         from outside; ``files``: relative path -> content, written into the working folder
         before the notebook runs (an assignment's data files). The sandbox is the one
         :meth:`start_ahead` started, when there is one: fresh, its kernel started, no student's
-        code run in it yet; otherwise one started now.
+        code run in it yet; otherwise one started now. ``start_next``: start the next run's
+        sandbox now, so that it boots while this notebook runs.
 
         Returns
         -------
@@ -336,13 +345,17 @@ class Sandbox:
         if started is None or started.process.poll() is not None:
             if started is not None:
                 started.close()
-            started = _Started(self)
+            started = _Started(self, _other_uid(self, None))
+        _IN_USE[self] = started.uid
+        if start_next:
+            self.start_ahead()
         last_phases.clear()
         sent = time.monotonic()
         try:
             answer = _exchange(started, request, max_answer, wall_seconds, self.limits)
         finally:
             started.close()
+            _IN_USE.pop(self, None)
         last_phases.update(_phases(started.spawned, sent, time.monotonic(), answer))
         return answer
 
@@ -351,15 +364,24 @@ class Sandbox:
 
         The runner imports its libraries and starts a kernel, then waits for its notebook:
         nothing of a student's is in it until :meth:`run` sends one, and each sandbox serves
-        one run only. Call it after a run has ended (the two never overlap: the user id of a
-        worker's sandboxes stays one sandbox's alone).
+        one run only. It may run beside the sandbox in use, never as the same user: as root,
+        it takes the other of :meth:`uids`, so that a student's processes (a fork bomb, say)
+        count against their own sandbox's process limit, not the next student's.
         """
         if self not in _AHEAD:
-            _AHEAD[self] = _Started(self)
+            _AHEAD[self] = _Started(self, _other_uid(self, _IN_USE.get(self)))
 
 
 #: the sandboxes started ahead, one per configuration (a worker has one)
 _AHEAD: dict[Sandbox, _Started] = {}
+#: the user id of the sandbox each configuration is running now (while :meth:`Sandbox.run`)
+_IN_USE: dict[Sandbox, int | None] = {}
+
+
+def _other_uid(sandbox: Sandbox, in_use: int | None) -> int | None:
+    """The one of ``sandbox``'s user ids that ``in_use`` is not (the first if none is)."""
+    first, second = sandbox.uids()
+    return second if in_use is not None and in_use == first else first
 #: seconds each phase of this process's last :meth:`Sandbox.run` took, for the grader's log
 #: (the runner's clock readings are its own word: never used for anything else)
 last_phases: dict[str, float] = {}
@@ -378,18 +400,19 @@ atexit.register(stop_started_ahead)
 class _Started:
     """One sandbox process: the runner in it, its scratch folder, the tail of its stderr."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Sandbox, uid: int | None) -> None:
         limits = sandbox.limits
+        self.uid = uid
         self.folder = tempfile.TemporaryDirectory(prefix="customs-sandbox-")
         scratch = self.folder.name
         # the process limit counts every process of the user: only a user of the sandbox's
         # own starts from zero (as root, without bwrap, there is no limit at all)
-        own_user = sandbox.mode == "bwrap" and sandbox.uid is not None
+        own_user = sandbox.mode == "bwrap" and uid is not None
         nproc = None if _is_root() and not own_user else limits.processes + (
             0 if own_user else _own_process_count())
         if sandbox.mode == "bwrap":
             env = sandbox_environment("/tmp/home", "/tmp")
-            command = bwrap_command(list(sandbox.readable), limits.disk_mb, env, sandbox.uid)
+            command = bwrap_command(list(sandbox.readable), limits.disk_mb, env, uid)
             env_outside = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         else:
             Path(scratch, "home").mkdir()

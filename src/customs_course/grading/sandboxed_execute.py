@@ -57,7 +57,7 @@ class SandboxedExecute(Execute):
     #: nbgrader's ``Execute.timeout`` is an Integer: 0.5 s would be refused, or become 0
     timeout = Float(30, allow_none=True, help=Execute.timeout.help).tag(config=True)
     start_ahead = Bool(
-        False, help="start the next submission's sandbox (and kernel) as this one ends"
+        False, help="start the next submission's sandbox (and kernel) as this one starts"
     ).tag(config=True)
 
     @cached_property
@@ -88,14 +88,11 @@ class SandboxedExecute(Execute):
         timeout = self.timeout if self.timeout and self.timeout > 0 else limits.cpu_seconds
         budget = limits.budget(timeout)
         wall = min(limits.wall_seconds, budget + STARTUP_SECONDS)
-        try:
-            answer = self.sandbox.run(
-                probes.notebook, timeout=timeout, wall_seconds=wall, budget=budget,
-                files=self.files_for(resources),
-            )
-        finally:  # the next student's sandbox starts while this one is checked and scored
-            if self.start_ahead and next_student:
-                self.sandbox.start_ahead()
+        # the next student's sandbox boots while this notebook runs and is checked and scored
+        answer = self.sandbox.run(
+            probes.notebook, timeout=timeout, wall_seconds=wall, budget=budget,
+            files=self.files_for(resources), start_next=self.start_ahead and next_student,
+        )
         if not isinstance(answer, dict):
             raise TamperingDetected("the sandbox answered something else than a notebook")
         if isinstance(answer.get("error"), dict):
