@@ -47,16 +47,19 @@ def start_worker(
     in a sandbox (``sandbox_mode``; ``slot`` picks its user id), never in this process.
     """
     from customs_course.grading.course import GradingCourse
-    from customs_course.grading.nbgrader_engine import share_engines
+    from customs_course.grading.nbgrader_engine import check_metadata_schema_once, share_engines
     from customs_course.grading.sandbox import Sandbox, SandboxLimits
 
     fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 2)
     os.close(fd)
-    share_engines()  # a dozen gradebook openings per student: compile their SQL once
-    course = GradingCourse.open(course_root)
     private = Path(tempfile.mkdtemp(prefix="worker-", dir=Path(snapshot).parent)) / "gradebook.db"
     shutil.copyfile(snapshot, private)
+    # a dozen gradebook openings per student: compile their SQL once; and the private copy,
+    # thrown away afterwards, is written without waiting for the disk
+    share_engines(scratch_urls=(f"sqlite:///{private}",))
+    check_metadata_schema_once()
+    course = GradingCourse.open(course_root)
     limits = SandboxLimits.from_config(course.config)
     sections = {
         "CourseDirectory": {"db_url": f"sqlite:///{private}"},
