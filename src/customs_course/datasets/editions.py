@@ -27,6 +27,7 @@ from customs_course.datasets._validate import check_choice
 from customs_course.datasets._version import DEFAULT_SEED
 from customs_course.datasets.cards import DATASET_NAMES, check_frame
 from customs_course.datasets.declarations import write_declarations
+from customs_course.filehash import sha256_of
 
 FORMATS = ("parquet", "csv")
 MANIFEST_NAME = "manifest.sha256"
@@ -152,15 +153,6 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
 def dataset_path(out_dir: Path, name: str, edition: str, fmt: str) -> Path:
     """Where the file of a dataset's edition lives under ``out_dir``."""
     return Path(out_dir) / name / f"{name}_{edition}.{fmt}"
-
-
-def sha256_of(path: Path) -> str:
-    """Return the hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_manifest(path: Path) -> dict[str, str]:

@@ -32,7 +32,6 @@ changed file replaces the current one there, the report says so, and both stay i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -43,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from customs_course.filehash import sha256_of
 from customs_course.grading.course import GradingCourse, GradingError
 from customs_course.grading.layout import prepare_assignment
 from customs_course.grading.roster import roster_of
@@ -171,14 +171,6 @@ def read_timestamp(item: Candidate, student: str) -> datetime:
 
 def _safe_name(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", PurePosixPath(label).name)[-100:]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _write_read_only(path: Path, source: Path) -> None:
@@ -333,7 +325,7 @@ def _file(course, layout, candidates, student_ids, report: CollectReport, log: l
         if len(items) > 1:
             report.duplicates.append((student, newest.label, [c.label for c in items[:-1]]))
         current = course.submission_dir(student, assignment) / f"{notebook}.ipynb"
-        if current.exists() and _sha256(current) == newest.sha256:
+        if current.exists() and sha256_of(current) == newest.sha256:
             report.unchanged.append((student, newest.label))
             continue
         (report.changed if current.exists() else report.new).append((student, newest.label))
@@ -357,7 +349,7 @@ def _keep_timestamp(course, assignment, student, newest, stamps, report) -> None
     if found:
         item, when = max(found, key=lambda pair: pair[1])
         report.timestamps[student] = when
-        if not (target.exists() and _sha256(target) == item.sha256):
+        if not (target.exists() and sha256_of(target) == item.sha256):
             _write_read_only(target, item.path)
         return
     changed = {s for s, _ in report.new + report.changed}

@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from customs_course.filehash import sha256_of
 from customs_course.grading.course import GradingCourse, GradingError, write_json_atomic
 from customs_course.grading.layout import AssignmentLayout
 from customs_course.grading.status import SEVERITY, Finding, Status, most_severe
@@ -59,25 +60,17 @@ def max_submission_bytes(course: GradingCourse) -> int:
     return int(megabytes * 2**20)
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(2**20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def read_submitted(path: Path, limit: int) -> bytes | Oversized | None:
     """The bytes of ``path``, :class:`Oversized` past ``limit`` bytes, None when absent."""
     if not path.is_file():
         return None
     size = path.stat().st_size
     if size > limit:
-        return Oversized(size, limit, _sha256_of(path))
+        return Oversized(size, limit, sha256_of(path))
     with path.open("rb") as handle:
         data = handle.read(limit + 1)  # the file may have grown since stat
     if len(data) > limit:
-        return Oversized(path.stat().st_size, limit, _sha256_of(path))
+        return Oversized(path.stat().st_size, limit, sha256_of(path))
     return data
 
 
