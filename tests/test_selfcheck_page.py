@@ -249,6 +249,42 @@ def test_does_a_reader_get_the_hint_then_correct_and_keep_progress_after_a_reloa
 @needs_chromium
 @pytest.mark.browser
 @pytest.mark.slow
+def test_does_progress_saved_against_an_older_answer_stop_counting(
+    reader, site, built_book  # noqa: F811
+):
+    """New data change an answer (``selfcheck update``): an earlier "correct" no longer counts."""
+    questions = load_questions(ROOT)
+    stale, current = (questions[q] | {"id": q}
+                      for q in widgets((built_book / f"{LEVEL1}.html").read_text()))
+    saved = {stale["id"]: {"correct": True, "answer": right_letters(stale), "sha256": "0" * 64},
+             current["id"]: {"correct": True, "answer": right_letters(current),
+                             "sha256": current["sha256"]}}
+    reader.goto(f"{site}/{LEVEL1}.html")
+    reader.evaluate("saved => localStorage.setItem('customs-course:selfcheck:v1', saved)",
+                    json.dumps(saved))
+    reader.reload()
+    assert "data have changed" in form_of(reader, stale["id"]).locator("[role=status]").inner_text()
+    assert "Correct" in form_of(reader, current["id"]).locator("[role=status]").inner_text()
+
+    level = f"{site}/book/levels/level1_leaders.html"
+    lesson_row = f'a[href$="{LEVEL1}.html"]'
+    reader.goto(level)
+    row = reader.locator(".course-progress tr", has=reader.locator(lesson_row))
+    assert row.locator("td").nth(1).inner_text() == "1 of 2"
+
+    reader.goto(f"{site}/{LEVEL1}.html")  # answered again, against today's answer: it counts
+    form = form_of(reader, stale["id"])
+    form.locator("button", has_text="Check").click()
+    form.locator("[role=status]").filter(has_text="Correct").wait_for(timeout=5000)
+    reader.goto(level)
+    row = reader.locator(".course-progress tr", has=reader.locator(lesson_row))
+    assert row.locator("td").nth(1).inner_text() == "2 of 2"
+    assert not reader.problems, reader.problems
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
 def test_does_a_number_question_take_a_typed_answer_and_refuse_a_lone_comma(reader, site):  # noqa: F811
     question_id = "l2-1-declarations"
     reader.goto(f"{site}/modules/level2_secretariat/01_spreadsheet_to_notebook.html")

@@ -183,8 +183,10 @@ def index(env) -> dict:
                                 else docname, "questions": asked[docname],
                                 "competencies": competencies}
             levels[level["id"]]["lessons"].append(docname)
+    stamps = questions()  # each answer's hash: progress saved against another one is stale
+    answers = {q: stamps[q]["sha256"] for lesson in lessons.values() for q in lesson["questions"]}
     return {"lessons": lessons, "levels": levels, "competencies": plan["competencies"],
-            "proficiency": [item["id"] for item in plan["proficiency"]]}
+            "proficiency": [item["id"] for item in plan["proficiency"]], "answers": answers}
 
 
 def add_scripts(app, pagename, templatename, context, doctree) -> None:

@@ -214,6 +214,13 @@
     }
   }
 
+  // A record counts only for the answer it was checked against: when the course's data change
+  // and a question's answer with them, an earlier "correct" no longer does. (Records saved
+  // before answers were stamped carry no stamp and are kept.)
+  function isCurrent(record, answerSha256) {
+    return !!record && (record.sha256 === undefined || record.sha256 === answerSha256);
+  }
+
   function saveProgress(questionId, record) {
     var progress = loadProgress();
     progress[questionId] = record;
@@ -241,7 +248,12 @@
     var saved = progress[entry.id];
     if (saved) {
       restoreAnswer(widget, saved.answer);
-      if (saved.correct) showResult(widget, { correct: true, message: "you answered this before." }, true);
+      if (!isCurrent(saved, entry.sha256)) {
+        showResult(widget, { correct: false, message: "the course's data have changed since " +
+          "you answered, and this question's answer with them: check your answer again." }, true);
+      } else if (saved.correct) {
+        showResult(widget, { correct: true, message: "you answered this before." }, true);
+      }
     }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -255,6 +267,7 @@
       check(entry, answer).then(function (result) {
         var kept = saveProgress(entry.id, {
           correct: result.correct, answer: rawAnswer(widget), at: new Date().toISOString(),
+          sha256: entry.sha256,
         });
         showResult(widget, result, kept);
       });
@@ -319,9 +332,9 @@
     return element;
   }
 
-  function lessonStatus(lesson, progress) {
+  function lessonStatus(lesson, progress, answers) {
     var right = lesson.questions.filter(function (id) {
-      return progress[id] && progress[id].correct;
+      return isCurrent(progress[id], answers[id]) && progress[id].correct;
     }).length;
     return { right: right, total: lesson.questions.length, done: right === lesson.questions.length };
   }
@@ -331,7 +344,8 @@
     var body = table(["Lesson", "Self-check questions answered right", "Completed"]);
     var done = 0;
     level.lessons.forEach(function (docname) {
-      var lesson = index.lessons[docname], status = lessonStatus(lesson, progress);
+      var lesson = index.lessons[docname];
+      var status = lessonStatus(lesson, progress, index.answers);
       var row = body.tBodies[0].insertRow();
       var link = document.createElement("a");
       link.href = pageUrl(docname);
@@ -355,7 +369,7 @@
         return competency.id in index.lessons[docname].competencies;
       });
       var completed = lessons.filter(function (docname) {
-        return lessonStatus(index.lessons[docname], progress).done;
+        return lessonStatus(index.lessons[docname], progress, index.answers).done;
       });
       var reached = completed.map(function (docname) {
         return index.proficiency.indexOf(index.lessons[docname].competencies[competency.id]);
