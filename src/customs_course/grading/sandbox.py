@@ -382,6 +382,8 @@ def _other_uid(sandbox: Sandbox, in_use: int | None) -> int | None:
     """The one of ``sandbox``'s user ids that ``in_use`` is not (the first if none is)."""
     first, second = sandbox.uids()
     return second if in_use is not None and in_use == first else first
+
+
 #: seconds each phase of this process's last :meth:`Sandbox.run` took, for the grader's log
 #: (the runner's clock readings are its own word: never used for anything else)
 last_phases: dict[str, float] = {}
