@@ -40,6 +40,12 @@ def test_is_inline_maths_inline_and_its_source_escaped():
     assert "\u03b5" in "".join(root.itertext())  # ε, not the command
 
 
+def test_is_a_function_name_spaced_from_its_argument_as_tex_does():
+    spaced = tex_to_mathml(r"\log uv - \ln(x)")
+    assert '<mi>log</mi><mspace width="0.167em"></mspace><mi>u</mi>' in spaced
+    assert "<mi>ln</mi><mo" in spaced  # no space before a bracket
+
+
 @pytest.mark.parametrize(("tex", "says"), [
     (r"\frac{1}{", "cannot convert '\\frac{1}{'"),
     (r"\frac{a}{b", "braces { } are unbalanced"),  # latex2mathml alone closes it silently

@@ -27,6 +27,9 @@ from sphinx.util.math import get_node_equation_number
 MATH_ELEMENT = re.compile(r"^(<math\b[^>]*)>(.*)</math>$", re.DOTALL)
 COMMAND = re.compile(r"\\[A-Za-z]+")
 ESCAPED = re.compile(r"\\[\\{}]")
+# \log, \ln, \exp... come out as one <mi> of several letters; TeX puts a thin space between such
+# a function and a letter or number after it (\log uv), none before a bracket (\ln(1/\delta)).
+FUNCTION_THEN_OPERAND = re.compile(r"(<mi>[A-Za-z]{2,}</mi>)(?=<m[in]\b)")
 
 
 def braces_balanced(tex: str) -> bool:
@@ -74,6 +77,7 @@ def tex_to_mathml(tex: str, display: str = "inline") -> str:
     problem = conversion_problem(mathml)
     if problem:
         raise MathsError(f"cannot convert '{tex}' to MathML: {problem}")
+    mathml = FUNCTION_THEN_OPERAND.sub(r'\1<mspace width="0.167em"></mspace>', mathml)
     start, inner = MATH_ELEMENT.match(mathml).groups()
     if len(ElementTree.fromstring(mathml)) != 1:  # <semantics> presents its first child only
         inner = f"<mrow>{inner}</mrow>"
