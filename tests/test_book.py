@@ -461,6 +461,12 @@ def test_is_the_maths_laid_out_by_the_browser_and_read_as_maths(page, site, path
             assert formula["stacked"] >= 0 and formula["height"] > 1.4 * one_line, formula
         assert formula["display"] == ("block math" if formula["block"] else "math"), formula
     assert sum(f["block"] for f in formulas) == BLOCK_FORMULAS.get(path, 0)
+    # On a phone a formula wider than the page scrolls; the theme's div.math would cut it off.
+    page.set_viewport_size(PHONE)
+    overflow = "[...document.querySelectorAll('article div.math')].map(d => [d.scrollWidth > " \
+               "d.clientWidth, getComputedStyle(d).overflowX])"
+    assert all(style == "auto" for _, style in page.evaluate(overflow))
+    assert any(wide for wide, _ in page.evaluate(overflow)) == (path in BLOCK_FORMULAS)
     assert any(f["fraction"] for f in formulas) == ("privacy" not in path)  # it writes a / b
     # A screen reader meets each formula as maths; the TeX annotation is not shown on the page.
     assert page.get_by_role("math").count() == len(formulas)

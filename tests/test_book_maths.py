@@ -86,7 +86,7 @@ def test_does_the_book_show_block_maths_as_a_block_and_stop_at_a_bad_formula(tmp
     assert built.returncode == 0, built.stderr
     html = (tmp_path / "_build" / "page.html").read_text()
     assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"' in html
-    assert re.search(r'<div class="math">\s*<math [^>]*display="block"[^>]*><semantics><mrow>'
+    assert re.search(r'<div class="math"[^>]*>\s*<math [^>]*display="block"[^>]*><semantics><mrow>'
                      r"<mfrac>", html)
     assert not re.search(r"<script[^>]*mathjax", html, re.IGNORECASE) and "\\(" not in html
 

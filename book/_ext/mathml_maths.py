@@ -102,8 +102,13 @@ def visit_math(translator, node: nodes.math) -> None:
     raise nodes.SkipNode
 
 
+# pydata-sphinx-theme centres div.math in a flex box that hides what overflows: a formula wider
+# than a phone lost both ends. A block box scrolls instead (block <math> centres itself).
+BLOCK_STYLE = "display: block; overflow-x: auto"
+
+
 def visit_math_block(translator, node: nodes.math_block) -> None:
-    translator.body.append(translator.starttag(node, "div", CLASS="math"))
+    translator.body.append(translator.starttag(node, "div", CLASS="math", style=BLOCK_STYLE))
     if node.get("number"):
         number = get_node_equation_number(translator, node)
         translator.body.append(f'<span class="eqno">({number})')
