@@ -143,12 +143,32 @@ def test_does_the_portal_offer_each_dataset_for_download(built_book):
         assert {f"{name}_small.csv", f"{name}_small.parquet"} <= downloads, name
 
 
+# The pages that write formulas; every other page has none (test_is_maths_only_on_these_pages).
+MATHS_PAGES = ("book/glossary.html", "modules/level3_statistics/06_privacy_preserving_release.html",
+               "modules/level4_pilots/01_valuation_pilot.html")
+
+
 @pytest.mark.slow
-def test_is_math_typeset_by_the_sites_own_mathjax(built_book):
-    glossary = (built_book / "book" / "glossary.html").read_text()
-    assert re.search(r'<script[^>]+src="\.\./_static/mathjax/tex-chtml\.js', glossary)
-    assert (built_book / "_static" / "mathjax" / "tex-chtml.js").stat().st_size > 100_000
-    assert any((built_book / "_static" / "mathjax" / "output" / "chtml").rglob("*.woff"))
+def test_is_maths_written_as_mathml_with_no_mathjax(built_book):
+    """book/_ext/mathml_maths.py writes each formula as MathML at build time; no script typesets."""
+    for path in MATHS_PAGES:
+        html = (built_book / path).read_text()
+        assert not re.search(r"<script[^>]*mathjax|MathJax", html), path
+        formulas = re.findall(r"<math\b[^>]*>.*?</math>", html, re.DOTALL)
+        assert formulas, f"{path}: no <math> element"
+        for formula in formulas:
+            assert re.search(r'alttext="[^"]+"', formula), formula[:200]
+            assert '<annotation encoding="application/x-tex">' in formula, formula[:200]
+        prose = re.sub(r"<(math|script|pre|style)\b.*?</\1>", "", html, flags=re.DOTALL)
+        assert not re.search(r"\\\(|\\\[|\$[^$<]*\\[a-z]+", prose), f"{path}: raw TeX"
+
+
+@pytest.mark.slow
+def test_is_maths_only_on_these_pages(built_book):
+    with_maths = {str(page.relative_to(built_book)) for page in content_pages(built_book)
+                  if "<math " in page.read_text()}
+    assert with_maths == set(MATHS_PAGES), "list a new page with maths in MATHS_PAGES: its " \
+        "weight and layout are then tested"
 
 
 @pytest.mark.slow
@@ -306,8 +326,8 @@ def test_does_the_framework_matrix_render_with_every_competency(page, site):
 
 LESSON = "modules/level1_leaders/04_ai_in_customs"
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
-# Bytes a page without maths may load the first time it is opened. A page with maths loads
-# MathJax as well (1.2 MB uncompressed, about 0.3 MB gzipped by a web server): not yet within it.
+# Bytes any page may load the first time it is opened, pages with maths included (MathML: no
+# MathJax, no maths web font).
 FIRST_LOAD_LIMIT = 1_500_000
 
 
@@ -391,10 +411,8 @@ def test_does_search_give_the_lesson_that_teaches_a_concept_first_with_prose(pag
 @needs_chromium
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.parametrize("path", ["book/intro.html", f"{LESSON}.html", "book/glossary.html"])
-def test_is_a_pages_first_load_light_with_a_favicon_and_mathjax_only_for_maths(
-    browser, site, path
-):
+@pytest.mark.parametrize("path", ["book/intro.html", f"{LESSON}.html", *MATHS_PAGES])
+def test_is_a_pages_first_load_light_with_a_favicon_and_no_mathjax(browser, site, path):
     page = browser.new_page(viewport=DESKTOP)  # a new context: nothing cached
     loads, failures = [], []
     page.on("requestfinished", lambda request: loads.append(request))
@@ -409,10 +427,52 @@ def test_is_a_pages_first_load_light_with_a_favicon_and_mathjax_only_for_maths(
     print(f"first load of {path}: {total:,} bytes in {len(loads)} requests")
     assert not failures and all(status < 400 for status in statuses.values()), statuses
     assert not any("fontawesome.js" in url for url in statuses)
-    has_maths = path.endswith("glossary.html")  # the glossary writes formulas; the others do not
-    assert any("mathjax" in url for url in statuses) == has_maths
-    if not has_maths:
-        assert total < FIRST_LOAD_LIMIT, f"{path}: {total:,} bytes"
+    assert not any("mathjax" in url.lower() for url in statuses), "maths is MathML: no MathJax"
+    assert not any("searchindex.js" in url for url in statuses), "the index is for search.html"
+    assert total < FIRST_LOAD_LIMIT, f"{path}: {total:,} bytes"
+
+
+# Each formula's box as the browser lays it out, its display, and for a fraction the gap from
+# the numerator's bottom to the denominator's top (stacked: >= 0; side by side as text: < 0).
+FORMULA_BOXES = """[...document.querySelectorAll('article math')].map(m => {
+    const box = m.getBoundingClientRect(), fraction = m.querySelector('mfrac');
+    const [top, bottom] = fraction ? [...fraction.children].map(c => c.getBoundingClientRect())
+                                   : [null, null];
+    return {tex: m.getAttribute('alttext'), width: box.width, height: box.height,
+            block: m.getAttribute('display') === 'block', display: getComputedStyle(m).display,
+            fraction: !!fraction, stacked: fraction ? bottom.top - top.bottom : null};
+})"""
+BLOCK_FORMULAS = {"modules/level4_pilots/01_valuation_pilot.html": 1}  # $$ ... $$
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("path", MATHS_PAGES)
+def test_is_the_maths_laid_out_by_the_browser_and_read_as_maths(page, site, path):
+    """MathML layout, not text: a fraction stands taller than a formula on one line."""
+    page.goto(f"{site}/{path}")
+    page.wait_for_load_state("networkidle")
+    formulas = page.evaluate(FORMULA_BOXES)
+    assert formulas and all(f["width"] > 0 and f["height"] > 0 for f in formulas), formulas
+    one_line = max(f["height"] for f in formulas if not f["fraction"])
+    for formula in formulas:
+        if formula["fraction"]:  # numerator over denominator, not side by side
+            assert formula["stacked"] >= 0 and formula["height"] > 1.4 * one_line, formula
+        assert formula["display"] == ("block math" if formula["block"] else "math"), formula
+    assert sum(f["block"] for f in formulas) == BLOCK_FORMULAS.get(path, 0)
+    # On a phone a formula wider than the page scrolls; the theme's div.math would cut it off.
+    page.set_viewport_size(PHONE)
+    overflow = "[...document.querySelectorAll('article div.math')].map(d => [d.scrollWidth > " \
+               "d.clientWidth, getComputedStyle(d).overflowX])"
+    assert all(style == "auto" for _, style in page.evaluate(overflow))
+    assert any(wide for wide, _ in page.evaluate(overflow)) == (path in BLOCK_FORMULAS)
+    assert any(f["fraction"] for f in formulas) == ("privacy" not in path)  # it writes a / b
+    # A screen reader meets each formula as maths; the TeX annotation is not shown on the page.
+    assert page.get_by_role("math").count() == len(formulas)
+    shown = page.inner_text("article")
+    assert not re.search(r"\\(?:frac|varepsilon|text|sqrt|rho|delta)\b", shown)
+    assert not page.problems, page.problems
 
 
 def test_does_print_css_wrap_code(built_book):

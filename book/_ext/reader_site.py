@@ -3,7 +3,6 @@
 - Templates (book/_templates/layout.html): no duplicate top header, so the sidebar and
   contents toggles readers click are the ones the themes bind; no fontawesome.js.
 - Static files (book/_static): a favicon, print CSS that wraps code, the search scorer.
-- MathJax only on pages that have maths: myst-nb asks Sphinx to put every asset on every page.
 - Search: code cells and their outputs stay out of the search index; the scorer ranks first
   the page that first links a glossary term in the reading order (lessons link a term the
   first time they use it), so a concept finds the lesson that teaches it.
@@ -16,7 +15,6 @@ in this module and pinned by tests/test_book.py.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from docutils import nodes
@@ -24,8 +22,6 @@ from sphinx import addnodes
 from sphinx.errors import ExtensionError
 
 BOOK = Path(__file__).resolve().parent.parent
-MATHJAX_SCRIPT = re.compile(r"mathjax", re.IGNORECASE)
-MATH_IN_BODY = re.compile(r'class="[^"]*\bmath\b')
 CODE_CLASSES = {"cell_input", "cell_output"}
 TAUGHT_IN_JS = "course-taught.js"
 
@@ -44,16 +40,6 @@ def check_data_cards(app) -> None:
         validate_all_cards()
     except CardError as error:
         raise ExtensionError(str(error)) from None
-
-
-def mathjax_only_with_maths(app, pagename, templatename, context, doctree) -> None:
-    if "script_files" not in context or MATH_IN_BODY.search(context.get("body", "")):
-        return
-    context["script_files"] = [
-        script for script in context["script_files"]
-        if not MATHJAX_SCRIPT.search(getattr(script, "filename", None) or str(script))
-        and "window.MathJax" not in (getattr(script, "attributes", {}).get("body") or "")
-    ]
 
 
 # --- Search ---------------------------------------------------------------------------------
@@ -147,7 +133,6 @@ def setup(app):
     app.connect("doctree-read", record_term_uses)
     app.connect("env-purge-doc", purge_term_uses)
     app.connect("env-merge-info", merge_term_uses)
-    app.connect("html-page-context", mathjax_only_with_maths, priority=950)
     app.connect("build-finished", write_taught_in)
     app.add_css_file("course-print.css")
     app.add_js_file(TAUGHT_IN_JS)
