@@ -75,6 +75,8 @@ class Hub:
     data_dir: Path
     process: subprocess.Popen
     log: Path
+    command: list[str] = field(default_factory=list)
+    cwd: Path | None = None
 
     @classmethod
     def start(cls, *, roster: Path, data_dir: Path, instructor: str, course: Path, port: int,
@@ -82,12 +84,21 @@ class Hub:
         command = [str(BIN / "customs-course"), "hub", "start", "--roster", str(roster),
                    "--data-dir", str(data_dir), "--instructor", instructor,
                    "--course", str(course), "--port", str(port), *extra]
-        with log.open("wb") as out:
-            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                       start_new_session=True, cwd=course)
-        hub = cls(f"http://127.0.0.1:{port}", data_dir, process, log)
-        wait_for(hub.ready, 90, f"the hub on {hub.url} (log: {log})")
+        hub = cls(f"http://127.0.0.1:{port}", data_dir, None, log, command, course)
+        hub.launch()
         return hub
+
+    def launch(self, mode: str = "wb") -> None:
+        """Run ``hub start`` (again: the same command, on the same data folder); wait for it."""
+        with self.log.open(mode) as out:
+            self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True, cwd=self.cwd)
+        wait_for(self.ready, 90, f"the hub on {self.url} (log: {self.log})")
+
+    def kill(self, how: signal.Signals) -> None:
+        """Stop the hub process only, as Ctrl-C (SIGTERM) or a crash (SIGKILL) would."""
+        self.process.send_signal(how)
+        self.process.wait(60)
 
     def ready(self) -> bool:
         if self.process.poll() is not None:
@@ -98,15 +109,17 @@ class Hub:
         except requests.RequestException:
             return False
 
-    def stop(self, timeout: float = 60) -> None:
-        """SIGTERM to JupyterHub, as Ctrl-C would: it stops the servers and the proxy."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+    def stop(self, timeout: float = 60) -> str:
+        """End the class as the guide says: ``customs-course hub stop`` (hub, servers, proxy)."""
+        done = subprocess.run([str(BIN / "customs-course"), "hub", "stop", "--data-dir",
+                               str(self.data_dir)], capture_output=True, text=True,
+                              timeout=timeout)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        return done.stdout + done.stderr
 
     def descendants(self, users: list[str]) -> list[psutil.Process]:
         """Processes still alive that belong to this hub: its users', or naming its data dir."""

@@ -251,16 +251,89 @@ def check_permissions(data: Path, ana: Person, ben: Person) -> None:
     assert len(ben_folder.name.split("+")[-1]) >= 12
 
 
+def server_pid(user: str) -> int:
+    import psutil
+
+    [pid] = [p.pid for p in psutil.process_iter(["username", "cmdline"])
+             if p.info["username"] == user and "jupyterhub.singleuser" in (p.info["cmdline"] or [])]
+    return pid
+
+
+def cullers() -> list[int]:
+    import psutil
+
+    return [p.pid for p in psutil.process_iter(["cmdline"])
+            if "jupyterhub_idle_culler" in (p.info["cmdline"] or [])
+            and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def proxies(port: str) -> list[int]:
+    import psutil
+
+    return [p.pid for p in psutil.process_iter(["cmdline"])
+            if "configurable-http-proxy" in " ".join(p.info["cmdline"] or [])
+            and port in (p.info["cmdline"] or []) and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_a_hub_restarted_mid_class_keeps_servers_work_and_submissions(hub, people):
+    """The hub stopped (SIGTERM, as Ctrl-C) and killed (SIGKILL, as a crash), each time started
+    again from the same folder: Ana's server is the same process, reachable through the proxy
+    with her token and her login cookie, her unsubmitted notebook and her submission intact,
+    and the instructor collects."""
+    import signal
+
+    data = hub.data_dir
+    teacher, ana = Person(hub, people["instructor"]), Person(hub, people["ana"])
+    ana.login(f"first-use password of {ana.name}")
+    ana.spawn()
+    if not (data / "exchange" / COURSE_ID / "outbound" / "ps1").is_dir():  # run on its own
+        course_cli(teacher.login(f"first-use password of {teacher.name}").name, "hub",
+                   "release", "ps1", "--data-dir", str(data), data=data)
+    if not Path(f"/home/{ana.name}/ps1").is_dir():
+        ana.act("fetch", "ps1")
+    ana.act("submit", "ps1")
+    draft = answered(ana.get_notebook("ps1/problem.ipynb"), "return x * 2  # ANA-DRAFT")
+    ana.put_notebook("draft.ipynb", draft)  # in her home only, never submitted
+    inbound = data / "exchange" / COURSE_ID / "inbound"
+    submissions = {p.name: (p / "problem.ipynb").read_bytes()
+                   for p in inbound.glob(f"{ana.name}+ps1+*")}
+    pid = server_pid(ana.name)
+
+    for how in (signal.SIGTERM, signal.SIGKILL):
+        hub.kill(how)
+        assert server_pid(ana.name) == pid, f"{how.name}: the server stopped with the hub"
+        hub.launch(mode="ab")  # `hub start` again, same folder and options
+        ana.wait_for_server(60)
+        assert server_pid(ana.name) == pid, f"{how.name}: the server was restarted"
+        assert "ANA-DRAFT" in json.dumps(ana.get_notebook("draft.ipynb")), how.name
+        assert ana.session.get(f"{hub.url}/user/{ana.name}/api/contents/draft.ipynb",
+                               timeout=30).status_code == 200, f"{how.name}: her cookie"
+        assert len(cullers()) == 1, f"{how.name}: the old hub's culler is left behind"
+        port = hub.url.rsplit(":", 1)[1]
+        assert len(proxies(port)) == 1, f"{how.name}: the old proxy is left behind"
+    assert {p.name: (p / "problem.ipynb").read_bytes()
+            for p in inbound.glob(f"{ana.name}+ps1+*")} == submissions
+    assert submitted_times(ana)  # her Assignment List still shows her submissions
+    collected = course_cli(teacher.name, "grade", "collect", "ps1", "--from-exchange",
+                           "--data-dir", str(data), data=data)
+    assert "ps1:" in collected and "refused" not in collected, collected
+
+
 def test_the_hub_stops_and_leaves_no_process(hub, people):
+    """`customs-course hub stop` ends the class: hub, culler, proxy and every server."""
     import psutil
 
     started = psutil.Process(hub.process.pid).children(recursive=True)
     commands = " ".join(" ".join(p.cmdline()) for p in started)
     assert "configurable-http-proxy" in commands and "jupyterhub_idle_culler" in commands
-    assert "jupyterhub.singleuser" in commands  # the three servers, as children of the hub
-    hub.stop()
+    servers = [p for p in hub.descendants(list(people.values()))
+               if "jupyterhub.singleuser" in p.info["cmdline"]]
+    assert servers  # the servers, children of the hub or adopted after a restart
+    said = hub.stop()
+    assert "servers of" in said and "proxy stopped" in said, said
     assert hub.process.returncode is not None
-    alive = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    alive = [p for p in started + servers
+             if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not alive, [(p.pid, p.cmdline()) for p in alive]
     left = hub.descendants(list(people.values()))
     assert not left, [(p.pid, p.info["cmdline"]) for p in left]

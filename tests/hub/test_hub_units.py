@@ -82,6 +82,18 @@ def test_are_nbgrader_s_folder_names_parsed():
     assert parse_folder("a+b+c+d+e") is None
 
 
+def finished(folder: Path, claimed=None) -> Path:
+    """A submission folder as nbgrader's submit leaves it when it finishes."""
+    from datetime import UTC, datetime
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "problem.ipynb").write_text('{"cells": []}')
+    claimed = claimed or datetime.now(UTC).replace(tzinfo=None)
+    (folder / "timestamp.txt").write_text(claimed.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    (folder / "submission_secret.txt").write_text("0a1b" * 32)
+    return folder
+
+
 def test_does_the_screen_accept_only_folders_their_learner_wrote(tmp_path):
     inbound = tmp_path / "inbound"
     mine = inbound / f"{ME}+ps1+2026-03-01 10:00:00.000000 UTC+aa"
@@ -89,7 +101,7 @@ def test_does_the_screen_accept_only_folders_their_learner_wrote(tmp_path):
     forged = inbound / "nobody+ps1+2026-03-01 10:00:00.000000 UTC+cc"
     stranger = inbound / "zed+ps1+2026-03-01 10:00:00.000000 UTC+dd"
     for folder in (mine, other_assignment, forged, stranger, inbound / "junk"):
-        folder.mkdir(parents=True)
+        finished(folder)
     screen = make_screen(inbound, "ps1", {ME, "nobody"})
     assert screen(f"{mine.name}/problem.ipynb") is None
     assert screen(f"{other_assignment.name}/problem.ipynb") == ""  # skipped, not reported
@@ -134,22 +146,14 @@ def test_is_a_submission_changed_after_its_claimed_time_refused(tmp_path):
     inbound = tmp_path / "inbound"
 
     def submission(name: str, claimed: datetime) -> str:
-        folder = inbound / f"{ME}+ps1+{name}"
-        folder.mkdir(parents=True)
-        (folder / "problem.ipynb").write_text("{}")
-        stamp = claimed.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
-        (folder / "timestamp.txt").write_text(stamp)
-        return f"{folder.name}/problem.ipynb"
+        return f"{finished(inbound / f'{ME}+ps1+{name}', claimed).name}/problem.ipynb"
 
     now = datetime.now(UTC).replace(tzinfo=None)
     honest = submission("honest", now)
     within = submission("within", now - timedelta(seconds=CHANGE_TOLERANCE - 30))
     rewritten = submission("rewritten", now - timedelta(seconds=CHANGE_TOLERANCE + 30))
-    untimed = inbound / f"{ME}+ps1+untimed"
-    untimed.mkdir()
     screen = make_screen(inbound, "ps1", {ME})
     assert screen(honest) is None and screen(within) is None
     assert "after the time it claims" in screen(rewritten)
-    assert screen(f"{untimed.name}/problem.ipynb") is None  # no time: nothing can be late
     lenient = make_screen(inbound, "ps1", {ME}, check_changes=False)
     assert lenient(rewritten) is None
