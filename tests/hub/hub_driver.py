@@ -85,12 +85,13 @@ class Hub:
                    "--data-dir", str(data_dir), "--instructor", instructor,
                    "--course", str(course), "--port", str(port), *extra]
         hub = cls(f"http://127.0.0.1:{port}", data_dir, None, log, command, course)
+        log.write_bytes(b"")
         hub.launch()
         return hub
 
-    def launch(self, mode: str = "wb") -> None:
+    def launch(self) -> None:
         """Run ``hub start`` (again: the same command, on the same data folder); wait for it."""
-        with self.log.open(mode) as out:
+        with self.log.open("ab") as out:  # appended: a proxy left running writes there too
             self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT,
                                             start_new_session=True, cwd=self.cwd)
         wait_for(self.ready, 90, f"the hub on {self.url} (log: {self.log})")
@@ -122,10 +123,16 @@ class Hub:
         return done.stdout + done.stderr
 
     def descendants(self, users: list[str]) -> list[psutil.Process]:
-        """Processes still alive that belong to this hub: its users', or naming its data dir."""
+        """Processes still alive that belong to this hub: its users', or naming its data dir.
+
+        Zombies are dead: a server adopted after a restart is no child of the hub, and its exit
+        status waits for whichever process reaps orphans here (init, a container's first one).
+        """
         found = []
-        for proc in psutil.process_iter(["username", "cmdline"]):
+        for proc in psutil.process_iter(["username", "cmdline", "status"]):
             try:
+                if proc.info["status"] == psutil.STATUS_ZOMBIE:
+                    continue
                 cmdline = " ".join(proc.info["cmdline"] or [])
                 if proc.info["username"] in users or str(self.data_dir) in cmdline:
                     found.append(proc)

@@ -34,25 +34,29 @@ pytestmark = pytest.mark.skipif(
 )
 
 SUBMIT = textwrap.dedent("""
-    import json, sys
-    from traitlets.config import Config
-    from nbgrader.auth import Authenticator
-    from nbgrader.coursedir import CourseDirectory
-    from nbgrader.exchange.default.submit import ExchangeSubmit
-    root, work, course_id = sys.argv[1:4]
-    c = Config()
-    c.CourseDirectory.course_id = course_id
-    c.CourseDirectory.assignment_id = "ps1"
-    c.CourseDirectory.root = work
-    c.Exchange.root = root
-    c.Exchange.cache = work + "/cache"
-    submit = ExchangeSubmit(coursedir=CourseDirectory(config=c),
-                            authenticator=Authenticator(config=c), config=c)
-    try:
-        submit.start()
-        print(json.dumps("submitted"))
-    except Exception as error:
-        print(json.dumps(str(error)))
+    import json, os, sys
+    def run(root, work, course_id):
+        from traitlets.config import Config
+        from nbgrader.auth import Authenticator
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.exchange.default.submit import ExchangeSubmit
+        c = Config()
+        c.CourseDirectory.course_id = course_id
+        c.CourseDirectory.assignment_id = "ps1"
+        c.CourseDirectory.root = work
+        c.Exchange.root = root
+        c.Exchange.cache = work + "/cache"
+        submit = ExchangeSubmit(coursedir=CourseDirectory(config=c),
+                                authenticator=Authenticator(config=c), config=c)
+        before = os.getcwd()
+        os.chdir(work)  # nbgrader submits the assignment's folder of the current one
+        try:
+            submit.start()
+            return "submitted"
+        except Exception as error:
+            return str(error)
+        finally:
+            os.chdir(before)
 """)
 
 
@@ -73,33 +77,44 @@ def submit(data: HubData, work: Path, text: str, *, disk_bytes: int | None = Non
     """nbgrader's submit of ``text`` as this user; with ``disk_bytes``, on a disk that small."""
     (work / "ps1").mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook(text), work / "ps1" / "problem.ipynb")
-    command = [sys.executable, "-c", SUBMIT, str(data.exchange), str(work), COURSE_ID]
+    if not disk_bytes:  # here, as the learner's server runs it
+        scope: dict = {}
+        exec(SUBMIT, scope)
+        return scope["run"](str(data.exchange), str(work), COURSE_ID)
+    # on a disk that small: the inbound is a tmpfs of that size; what is left there is copied out
     inbound = data.course_exchange / "inbound"
-    if disk_bytes:  # the inbound is a tmpfs of that size; what is left there is copied out
-        staged = work / "left-in-inbound"
-        staged.mkdir()
-        copy_out = shlex.join(["cp", "-a", f"{inbound}/.", str(staged)])
-        script = f"{shlex.join(command)}; {copy_out}"
-        command = ["bwrap", "--dev-bind", "/", "/", "--size", str(disk_bytes), "--tmpfs",
-                   str(inbound), "--", "sh", "-c", script]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=work)
+    staged = work / "left-in-inbound"
+    staged.mkdir()
+    run = SUBMIT + "\nprint(json.dumps(run(*sys.argv[1:4])))"
+    copy_out = shlex.join(["cp", "-a", f"{inbound}/.", str(staged)])
+    script = f"{shlex.join([sys.executable, '-c', run, str(data.exchange), str(work), COURSE_ID])}"
+    command = ["bwrap", "--dev-bind", "/", "/", "--size", str(disk_bytes), "--tmpfs",
+               str(inbound), "--", "sh", "-c", f"{script}; {copy_out}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=work)
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
-    if disk_bytes:
-        for folder in staged.iterdir():
-            os.rename(folder, inbound / folder.name)
+    for folder in staged.iterdir():
+        os.rename(folder, inbound / folder.name)
     return outcome
 
 
-@pytest.fixture
-def hub(tmp_path):
-    """A hub's data folder with an exchange, and a course whose roster is ME and OTHER."""
+@pytest.fixture(scope="module")
+def course_template(tmp_path_factory):
+    """A course with the assignment ps1 and the roster ME and OTHER (made once: nbgrader)."""
     from test_class_hub import make_course
 
     from customs_course.grading.roster import import_roster
 
-    course = make_course(tmp_path / "course")
+    course = make_course(tmp_path_factory.mktemp("template") / "course")
     (course / "roster.csv").write_text(f"student_id\n{ME}\n{OTHER}\n")
     import_roster(course / "roster.csv", course_root=course)
+    return course
+
+
+@pytest.fixture
+def hub(tmp_path, course_template):
+    """A hub's data folder with ps1 released to its exchange, and a copy of the course."""
+    course = tmp_path / "course"
+    shutil.copytree(course_template, course)
     data = HubData(tmp_path / "data")
     for name in ("inbound", "outbound"):
         (data.course_exchange / name).mkdir(parents=True)

@@ -157,3 +157,44 @@ def test_is_a_submission_changed_after_its_claimed_time_refused(tmp_path):
     assert "after the time it claims" in screen(rewritten)
     lenient = make_screen(inbound, "ps1", {ME}, check_changes=False)
     assert lenient(rewritten) is None
+
+
+def test_are_the_hub_and_proxy_found_by_pid_and_command_not_by_pid_alone(tmp_path):
+    """A restart must find the hub and proxy still running, never a process that got a pid of
+    theirs after a reboot (JupyterHub would kill it as the old proxy)."""
+    import subprocess
+    import sys
+
+    from customs_course.hub.datadir import HubData
+    from customs_course.hub.lifecycle import forget_stale_proxy, hub_running
+
+    data = HubData(tmp_path)
+    fake_hub = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                                 "jupyterhub"])
+    try:
+        (tmp_path / "jupyterhub.pid").write_text(str(fake_hub.pid))
+        assert hub_running(data) == fake_hub.pid
+        (tmp_path / "jupyterhub.pid").write_text(str(os.getpid()))  # alive, but not a hub
+        assert hub_running(data) is None
+        (tmp_path / "proxy.pid").write_text(str(os.getpid()))
+        forget_stale_proxy(data)
+        assert not (tmp_path / "proxy.pid").exists()
+    finally:
+        fake_hub.kill()
+        fake_hub.wait()
+    (tmp_path / "jupyterhub.pid").write_text(str(fake_hub.pid))  # no such process now
+    assert hub_running(data) is None
+
+
+def test_does_a_restart_keep_the_hub_s_internal_ports(tmp_path):
+    """The servers still running call the hub at the port of the first start."""
+    import json
+
+    from customs_course.hub.datadir import HubData
+    from customs_course.hub.start import kept_ports
+
+    data = HubData(tmp_path)
+    assert kept_ports(data) == {}
+    data.settings.write_text(json.dumps({"hub_port": 41234, "proxy_api_port": 41235,
+                                         "port": 8000}))
+    assert kept_ports(data) == {"hub_port": 41234, "proxy_api_port": 41235}
