@@ -198,3 +198,26 @@ def test_does_a_restart_keep_the_hub_s_internal_ports(tmp_path):
     data.settings.write_text(json.dumps({"hub_port": 41234, "proxy_api_port": 41235,
                                          "port": 8000}))
     assert kept_ports(data) == {"hub_port": 41234, "proxy_api_port": 41235}
+
+
+@pytest.mark.parametrize("damage, why", [
+    (None, None),
+    ("problem.ipynb", "problem.ipynb is truncated"),  # the disk filled while copying it
+    ("timestamp.txt", "timestamp.txt is missing, empty or unreadable"),  # ...while writing it
+    ("submission_secret.txt", "submission_secret.txt, which nbgrader writes last"),
+])
+def test_which_submission_folders_did_nbgrader_s_submit_finish(tmp_path, damage, why):
+    """The three states a full disk left behind, seen with a real ENOSPC (test_full_disk.py):
+    a truncated notebook and nothing after it; an empty timestamp.txt; an empty secret."""
+    from customs_course.hub.exchange import unfinished
+
+    folder = finished(tmp_path / f"{ME}+ps1+2026-03-01 10:00:00.000000 UTC+aa")
+    if damage == "problem.ipynb":
+        (folder / damage).write_text('{"cells": [')
+    elif damage:
+        (folder / damage).write_text("")
+    found = unfinished(folder)
+    assert (found is None) if why is None else (why in found)
+    if damage and damage != "problem.ipynb":  # a notebook may be left out on purpose
+        (folder / damage).unlink()
+        assert unfinished(folder) is not None  # missing altogether

@@ -199,7 +199,8 @@ class Screen:
 
 
 def make_screen(inbound: Path, assignment: str, roster: set[str], *, check_changes=True):
-    """``screen(label)`` for the intake: skip other assignments, refuse forged folders."""
+    """``screen(label)`` for the intake: skip other assignments, refuse forged, unfinished and
+    rewritten submission folders (:class:`Screen`)."""
     return Screen(inbound, assignment, roster, check_changes)
 
 
