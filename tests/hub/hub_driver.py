@@ -94,7 +94,11 @@ class Hub:
         with self.log.open("ab") as out:  # appended: a proxy left running writes there too
             self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT,
                                             start_new_session=True, cwd=self.cwd)
-        wait_for(self.ready, 90, f"the hub on {self.url} (log: {self.log})")
+        try:
+            wait_for(self.ready, 180, f"the hub on {self.url} (log: {self.log})")
+        except BaseException:
+            self.stop()  # a hub that did not come up leaves nothing running either
+            raise
 
     def kill(self, how: signal.Signals) -> None:
         """Stop the hub process only, as Ctrl-C (SIGTERM) or a crash (SIGKILL) would."""

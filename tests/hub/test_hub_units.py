@@ -221,3 +221,12 @@ def test_which_submission_folders_did_nbgrader_s_submit_finish(tmp_path, damage,
     if damage and damage != "problem.ipynb":  # a notebook may be left out on purpose
         (folder / damage).unlink()
         assert unfinished(folder) is not None  # missing altogether
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="hub stop stops other users' servers: root only")
+def test_does_hub_stop_name_a_folder_that_is_no_hub_s(tmp_path):
+    from customs_course.hub.datadir import HubData
+    from customs_course.hub.lifecycle import stop_class
+
+    with pytest.raises(GradingError, match="not the data folder of a class hub"):
+        stop_class(HubData(tmp_path))

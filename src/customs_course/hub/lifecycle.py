@@ -162,6 +162,9 @@ def stop_class(data: HubData, timeout: float = 20) -> Stopped:
     if os.geteuid() != 0:
         raise GradingError("The learners' servers run as their own users: run `customs-course "
                            "hub stop` as root, as `hub start`.")
+    if not data.settings.is_file():
+        raise GradingError(f"{data.root} is not the data folder of a class hub (no "
+                           f"{data.settings.name}): pass the --data-dir given to `hub start`.")
     stopped = Stopped()
     hub = hub_running(data)
     if hub:  # first, so that it neither starts nor adopts anything meanwhile
