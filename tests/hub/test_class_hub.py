@@ -13,7 +13,8 @@ instructor collects. `customs-course hub stop` ends the class and leaves no proc
 The throw-away users are removed afterwards.
 
 It took 1 min 38 s on the shared 2-core machine (3 min 13 s when other jobs kept it at load
-11); spawns and the autograde dominate. Run as root (users are
+11); spawns and the autograde dominate. The restart test adds 142 s at load 9 (the class
+test took 246 s in that run): each `hub start` again takes about 50 s there. Run as root (users are
 created), with the proxy installed (`npm ci`) and bubblewrap; skipped otherwise, saying which
 is missing (in CI a missing piece fails it). KEEP_HUB_DATA=1 keeps the data folder to inspect.
 """
