@@ -75,6 +75,8 @@ class Hub:
     data_dir: Path
     process: subprocess.Popen
     log: Path
+    command: list[str] = field(default_factory=list)
+    cwd: Path | None = None
 
     @classmethod
     def start(cls, *, roster: Path, data_dir: Path, instructor: str, course: Path, port: int,
@@ -82,12 +84,26 @@ class Hub:
         command = [str(BIN / "customs-course"), "hub", "start", "--roster", str(roster),
                    "--data-dir", str(data_dir), "--instructor", instructor,
                    "--course", str(course), "--port", str(port), *extra]
-        with log.open("wb") as out:
-            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                       start_new_session=True, cwd=course)
-        hub = cls(f"http://127.0.0.1:{port}", data_dir, process, log)
-        wait_for(hub.ready, 90, f"the hub on {hub.url} (log: {log})")
+        hub = cls(f"http://127.0.0.1:{port}", data_dir, None, log, command, course)
+        log.write_bytes(b"")
+        hub.launch()
         return hub
+
+    def launch(self) -> None:
+        """Run ``hub start`` (again: the same command, on the same data folder); wait for it."""
+        with self.log.open("ab") as out:  # appended: a proxy left running writes there too
+            self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True, cwd=self.cwd)
+        try:
+            wait_for(self.ready, 180, f"the hub on {self.url} (log: {self.log})")
+        except BaseException:
+            self.stop()  # a hub that did not come up leaves nothing running either
+            raise
+
+    def kill(self, how: signal.Signals) -> None:
+        """Stop the hub process only, as Ctrl-C (SIGTERM) or a crash (SIGKILL) would."""
+        self.process.send_signal(how)
+        self.process.wait(60)
 
     def ready(self) -> bool:
         if self.process.poll() is not None:
@@ -98,21 +114,29 @@ class Hub:
         except requests.RequestException:
             return False
 
-    def stop(self, timeout: float = 60) -> None:
-        """SIGTERM to JupyterHub, as Ctrl-C would: it stops the servers and the proxy."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+    def stop(self, timeout: float = 60) -> str:
+        """End the class as the guide says: ``customs-course hub stop`` (hub, servers, proxy)."""
+        done = subprocess.run([str(BIN / "customs-course"), "hub", "stop", "--data-dir",
+                               str(self.data_dir)], capture_output=True, text=True,
+                              timeout=timeout)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        return done.stdout + done.stderr
 
     def descendants(self, users: list[str]) -> list[psutil.Process]:
-        """Processes still alive that belong to this hub: its users', or naming its data dir."""
+        """Processes still alive that belong to this hub: its users', or naming its data dir.
+
+        Zombies are dead: a server adopted after a restart is no child of the hub, and its exit
+        status waits for whichever process reaps orphans here (init, a container's first one).
+        """
         found = []
-        for proc in psutil.process_iter(["username", "cmdline"]):
+        for proc in psutil.process_iter(["username", "cmdline", "status"]):
             try:
+                if proc.info["status"] == psutil.STATUS_ZOMBIE:
+                    continue
                 cmdline = " ".join(proc.info["cmdline"] or [])
                 if proc.info["username"] in users or str(self.data_dir) in cmdline:
                     found.append(proc)

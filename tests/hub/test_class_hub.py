@@ -6,11 +6,15 @@ through the login page; the instructor releases an assignment (with a due date);
 fetch it, validate and submit through their server's nbgrader API, one of them twice (late the
 second time); the instructor collects from the exchange into the course's intake, autogrades in
 the bubblewrap sandbox and releases feedback; each learner fetches only their own. A third
-party's forged submission is refused, the exchange's permissions are checked as the learners,
-and the hub leaves no process behind. The throw-away users are removed afterwards.
+party's forged submission is refused, the exchange's permissions are checked as the learners.
+The hub is then stopped (SIGTERM) and killed (SIGKILL) in the middle of the class and started
+again: a learner's server is the same process, her work and submissions are there, and the
+instructor collects. `customs-course hub stop` ends the class and leaves no process behind.
+The throw-away users are removed afterwards.
 
 It took 1 min 38 s on the shared 2-core machine (3 min 13 s when other jobs kept it at load
-11); spawns and the autograde dominate. Run as root (users are
+11); spawns and the autograde dominate. The restart test adds 142 s at load 9 (the class
+test took 246 s in that run): each `hub start` again takes about 50 s there. Run as root (users are
 created), with the proxy installed (`npm ci`) and bubblewrap; skipped otherwise, saying which
 is missing (in CI a missing piece fails it). KEEP_HUB_DATA=1 keeps the data folder to inspect.
 """
@@ -31,6 +35,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import requests
 from hub_driver import COURSE_ID, Hub, Person, python_for_everyone
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -251,16 +256,98 @@ def check_permissions(data: Path, ana: Person, ben: Person) -> None:
     assert len(ben_folder.name.split("+")[-1]) >= 12
 
 
+def server_pids(user: str) -> list[int]:
+    import psutil
+
+    return [p.pid for p in psutil.process_iter(["username", "cmdline"])
+            if p.info["username"] == user and "jupyterhub.singleuser" in (p.info["cmdline"] or [])]
+
+
+def cullers() -> list[int]:
+    import psutil
+
+    return [p.pid for p in psutil.process_iter(["cmdline"])
+            if "jupyterhub_idle_culler" in (p.info["cmdline"] or [])
+            and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def proxies(port: str) -> list[int]:
+    import psutil
+
+    return [p.pid for p in psutil.process_iter(["cmdline"])
+            if "configurable-http-proxy" in " ".join(p.info["cmdline"] or [])
+            and port in (p.info["cmdline"] or []) and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_a_hub_restarted_mid_class_keeps_servers_work_and_submissions(hub, people):
+    """The hub stopped (SIGTERM, as Ctrl-C) and killed (SIGKILL, as a crash), each time started
+    again from the same folder: Ana's server is the same process, reachable through the proxy
+    with her token and her login cookie, her unsubmitted notebook and her submission intact,
+    and the instructor collects."""
+    import signal
+
+    data = hub.data_dir
+    teacher, ana = Person(hub, people["instructor"]), Person(hub, people["ana"])
+    ana.login(f"first-use password of {ana.name}")
+    ana.spawn()
+    if not (data / "exchange" / COURSE_ID / "outbound" / "ps1").is_dir():  # run on its own
+        course_cli(teacher.login(f"first-use password of {teacher.name}").name, "hub",
+                   "release", "ps1", "--data-dir", str(data), data=data)
+    if not Path(f"/home/{ana.name}/ps1").is_dir():
+        ana.act("fetch", "ps1")
+    ana.act("submit", "ps1")
+    draft = answered(ana.get_notebook("ps1/problem.ipynb"), "return x * 2  # ANA-DRAFT")
+    ana.put_notebook("draft.ipynb", draft)  # in her home only, never submitted
+    inbound = data / "exchange" / COURSE_ID / "inbound"
+    submissions = {p.name: (p / "problem.ipynb").read_bytes()
+                   for p in inbound.glob(f"{ana.name}+ps1+*")}
+    [pid] = server_pids(ana.name)
+    opened = ana.session.get(f"{hub.url}/user/{ana.name}/lab", timeout=60)  # as her browser
+    assert opened.status_code == 200 and opened.url.endswith("/lab"), opened.url
+
+    for how in (signal.SIGTERM, signal.SIGKILL):
+        hub.kill(how)
+        assert server_pids(ana.name) == [pid], f"{how.name}: the server stopped with the hub"
+        hub.launch()  # `hub start` again, same folder and options
+        ana.wait_for_server(60)
+        assert server_pids(ana.name) == [pid], f"{how.name}: the server was restarted"
+        assert "ANA-DRAFT" in json.dumps(ana.get_notebook("draft.ipynb")), how.name
+        fresh = ana.hub_api("POST", f"/users/{ana.name}/tokens", json={"expires_in": 600})
+        checked = requests.get(  # a token her server has not cached: it asks the new hub
+            f"{hub.url}/user/{ana.name}/api/contents/draft.ipynb", timeout=60,
+            headers={"Authorization": f"token {fresh.json()['token']}"})
+        assert checked.status_code == 200, f"{how.name}: the server cannot reach the new hub"
+        lab = ana.session.get(f"{hub.url}/user/{ana.name}/lab", allow_redirects=False,
+                              timeout=30)
+        assert lab.status_code == 200, f"{how.name}: her browser's cookie ({lab.status_code})"
+        assert len(cullers()) == 1, f"{how.name}: the old hub's culler is left behind"
+        port = hub.url.rsplit(":", 1)[1]
+        assert len(proxies(port)) == 1, f"{how.name}: the old proxy is left behind"
+    assert {p.name: (p / "problem.ipynb").read_bytes()
+            for p in inbound.glob(f"{ana.name}+ps1+*")} == submissions
+    assert submitted_times(ana)  # her Assignment List still shows her submissions
+    collected = course_cli(teacher.name, "grade", "collect", "ps1", "--from-exchange",
+                           "--data-dir", str(data), data=data)
+    newest = max(submissions)  # nbgrader's names sort by submission time
+    assert f"several files for {ana.name}: using {newest}/" in collected, collected
+    assert "incomplete" not in collected, collected
+
+
 def test_the_hub_stops_and_leaves_no_process(hub, people):
+    """`customs-course hub stop` ends the class: hub, culler, proxy and every server."""
     import psutil
 
     started = psutil.Process(hub.process.pid).children(recursive=True)
     commands = " ".join(" ".join(p.cmdline()) for p in started)
     assert "configurable-http-proxy" in commands and "jupyterhub_idle_culler" in commands
-    assert "jupyterhub.singleuser" in commands  # the three servers, as children of the hub
-    hub.stop()
+    servers = [p for p in hub.descendants(list(people.values()))
+               if "jupyterhub.singleuser" in p.info["cmdline"]]
+    assert servers  # the servers, children of the hub or adopted after a restart
+    said = hub.stop()
+    assert "servers of" in said and "proxy stopped" in said, said
     assert hub.process.returncode is not None
-    alive = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    alive = [p for p in started + servers
+             if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not alive, [(p.pid, p.cmdline()) for p in alive]
     left = hub.descendants(list(people.values()))
     assert not left, [(p.pid, p.info["cmdline"]) for p in left]

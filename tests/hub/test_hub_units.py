@@ -82,6 +82,18 @@ def test_are_nbgrader_s_folder_names_parsed():
     assert parse_folder("a+b+c+d+e") is None
 
 
+def finished(folder: Path, claimed=None) -> Path:
+    """A submission folder as nbgrader's submit leaves it when it finishes."""
+    from datetime import UTC, datetime
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "problem.ipynb").write_text('{"cells": []}')
+    claimed = claimed or datetime.now(UTC).replace(tzinfo=None)
+    (folder / "timestamp.txt").write_text(claimed.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    (folder / "submission_secret.txt").write_text("0a1b" * 32)
+    return folder
+
+
 def test_does_the_screen_accept_only_folders_their_learner_wrote(tmp_path):
     inbound = tmp_path / "inbound"
     mine = inbound / f"{ME}+ps1+2026-03-01 10:00:00.000000 UTC+aa"
@@ -89,7 +101,7 @@ def test_does_the_screen_accept_only_folders_their_learner_wrote(tmp_path):
     forged = inbound / "nobody+ps1+2026-03-01 10:00:00.000000 UTC+cc"
     stranger = inbound / "zed+ps1+2026-03-01 10:00:00.000000 UTC+dd"
     for folder in (mine, other_assignment, forged, stranger, inbound / "junk"):
-        folder.mkdir(parents=True)
+        finished(folder)
     screen = make_screen(inbound, "ps1", {ME, "nobody"})
     assert screen(f"{mine.name}/problem.ipynb") is None
     assert screen(f"{other_assignment.name}/problem.ipynb") == ""  # skipped, not reported
@@ -134,22 +146,87 @@ def test_is_a_submission_changed_after_its_claimed_time_refused(tmp_path):
     inbound = tmp_path / "inbound"
 
     def submission(name: str, claimed: datetime) -> str:
-        folder = inbound / f"{ME}+ps1+{name}"
-        folder.mkdir(parents=True)
-        (folder / "problem.ipynb").write_text("{}")
-        stamp = claimed.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
-        (folder / "timestamp.txt").write_text(stamp)
-        return f"{folder.name}/problem.ipynb"
+        return f"{finished(inbound / f'{ME}+ps1+{name}', claimed).name}/problem.ipynb"
 
     now = datetime.now(UTC).replace(tzinfo=None)
     honest = submission("honest", now)
     within = submission("within", now - timedelta(seconds=CHANGE_TOLERANCE - 30))
     rewritten = submission("rewritten", now - timedelta(seconds=CHANGE_TOLERANCE + 30))
-    untimed = inbound / f"{ME}+ps1+untimed"
-    untimed.mkdir()
     screen = make_screen(inbound, "ps1", {ME})
     assert screen(honest) is None and screen(within) is None
     assert "after the time it claims" in screen(rewritten)
-    assert screen(f"{untimed.name}/problem.ipynb") is None  # no time: nothing can be late
     lenient = make_screen(inbound, "ps1", {ME}, check_changes=False)
     assert lenient(rewritten) is None
+
+
+def test_are_the_hub_and_proxy_found_by_pid_and_command_not_by_pid_alone(tmp_path):
+    """A restart must find the hub and proxy still running, never a process that got a pid of
+    theirs after a reboot (JupyterHub would kill it as the old proxy)."""
+    import subprocess
+    import sys
+
+    from customs_course.hub.datadir import HubData
+    from customs_course.hub.lifecycle import forget_stale_proxy, hub_running
+
+    data = HubData(tmp_path)
+    fake_hub = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                                 "jupyterhub"])
+    try:
+        (tmp_path / "jupyterhub.pid").write_text(str(fake_hub.pid))
+        assert hub_running(data) == fake_hub.pid
+        (tmp_path / "jupyterhub.pid").write_text(str(os.getpid()))  # alive, but not a hub
+        assert hub_running(data) is None
+        (tmp_path / "proxy.pid").write_text(str(os.getpid()))
+        forget_stale_proxy(data)
+        assert not (tmp_path / "proxy.pid").exists()
+    finally:
+        fake_hub.kill()
+        fake_hub.wait()
+    (tmp_path / "jupyterhub.pid").write_text(str(fake_hub.pid))  # no such process now
+    assert hub_running(data) is None
+
+
+def test_does_a_restart_keep_the_hub_s_internal_ports(tmp_path):
+    """The servers still running call the hub at the port of the first start."""
+    import json
+
+    from customs_course.hub.datadir import HubData
+    from customs_course.hub.start import kept_ports
+
+    data = HubData(tmp_path)
+    assert kept_ports(data) == {}
+    data.settings.write_text(json.dumps({"hub_port": 41234, "proxy_api_port": 41235,
+                                         "port": 8000}))
+    assert kept_ports(data) == {"hub_port": 41234, "proxy_api_port": 41235}
+
+
+@pytest.mark.parametrize("damage, why", [
+    (None, None),
+    ("problem.ipynb", "problem.ipynb is truncated"),  # the disk filled while copying it
+    ("timestamp.txt", "timestamp.txt is missing, empty or unreadable"),  # ...while writing it
+    ("submission_secret.txt", "submission_secret.txt, which nbgrader writes last"),
+])
+def test_which_submission_folders_did_nbgrader_s_submit_finish(tmp_path, damage, why):
+    """The three states a full disk left behind, seen with a real ENOSPC (test_full_disk.py):
+    a truncated notebook and nothing after it; an empty timestamp.txt; an empty secret."""
+    from customs_course.hub.exchange import unfinished
+
+    folder = finished(tmp_path / f"{ME}+ps1+2026-03-01 10:00:00.000000 UTC+aa")
+    if damage == "problem.ipynb":
+        (folder / damage).write_text('{"cells": [')
+    elif damage:
+        (folder / damage).write_text("")
+    found = unfinished(folder)
+    assert (found is None) if why is None else (why in found)
+    if damage and damage != "problem.ipynb":  # a notebook may be left out on purpose
+        (folder / damage).unlink()
+        assert unfinished(folder) is not None  # missing altogether
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="hub stop stops other users' servers: root only")
+def test_does_hub_stop_name_a_folder_that_is_no_hub_s(tmp_path):
+    from customs_course.hub.datadir import HubData
+    from customs_course.hub.lifecycle import stop_class
+
+    with pytest.raises(GradingError, match="not the data folder of a class hub"):
+        stop_class(HubData(tmp_path))

@@ -177,7 +177,11 @@ def _write_read_only(path: Path, source: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
     os.close(fd)
-    shutil.copyfile(source, tmp)
+    try:
+        shutil.copyfile(source, tmp)
+    except BaseException:  # a full disk: no partial copy left beside the submission
+        os.unlink(tmp)
+        raise
     os.chmod(tmp, 0o444)
     if path.exists():  # Windows refuses to replace a read-only file
         os.chmod(path, 0o644)

@@ -21,6 +21,14 @@ def _start(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop(args: argparse.Namespace) -> int:
+    from customs_course.hub.datadir import HubData
+    from customs_course.hub.lifecycle import stop_class
+
+    print(stop_class(HubData(args.data_dir.resolve())).line())
+    return 0
+
+
 def due_date(text: str) -> datetime:
     """argparse type: a due date in UTC, ``2026-12-01 17:00`` or ISO 8601."""
     try:
@@ -89,6 +97,12 @@ def add_hub_group(groups) -> None:
     start.add_argument("--cull-idle-seconds", type=int, default=3600,
                        help="stop a server idle this long (default 3600)")
     start.set_defaults(func=_start)
+
+    stop = cmds.add_parser("stop", help="end the class: stop the hub, every learner's server "
+                           "and the proxy (as root); to restart, stop the hub process only")
+    stop.add_argument("--data-dir", type=Path, default=Path("hub-data"),
+                      help="the data folder given to `hub start` (default: ./hub-data)")
+    stop.set_defaults(func=_stop)
 
     release = cmds.add_parser("release", parents=[data],
                               help="release an assignment to the learners (the exchange)")

@@ -8,6 +8,7 @@
       jupyterhub_cookie_secret  signs the login cookies (root only)
       passwords.dbm*            the learners' hub passwords, bcrypt-hashed (root only)
       hub.log                   the hub's log
+      jupyterhub.pid, proxy.pid the running hub and proxy (hub/lifecycle.py reads them)
       exchange/<course id>/     nbgrader's exchange: outbound (released), inbound (submitted),
                                 feedback (released feedback)
       course/                   the instructor's course root: solutions/, exercises/, lessons/

@@ -12,6 +12,13 @@
   folder and could rewrite it, and its timestamp, after the deadline: a folder with a file
   changed (its ctime, which no user can set) more than :data:`CHANGE_TOLERANCE` seconds after
   the time it claims is refused (they may submit again, which is then late).
+- A submission nbgrader's submit did not finish is not collected. Submit copies the notebooks
+  into the inbound, then writes ``timestamp.txt``, then ``submission_secret.txt``; on a full disk
+  (ENOSPC) it stops where the disk filled and leaves the folder as it was: a truncated notebook,
+  an empty or missing timestamp or secret. Such a folder is reported by student with what to
+  do, the student's earlier complete submission stays the one graded, nothing is deleted.
+  A collect that fills the course's own disk stops with a message; it only reads the exchange,
+  and run again once there is room it completes what was missing.
 - :func:`release_feedback` writes the course's sanitised feedback pages, then releases them with
   nbgrader's ``release_feedback``: each page is named by a hash of the submission's secret, which
   only the submitting learner holds, so each learner fetches their own and no one else's.
@@ -19,6 +26,8 @@
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import pwd
 import re
@@ -34,6 +43,7 @@ from customs_course.hub.datadir import HubData
 SECRET_FILE = "submission_secret.txt"  # written by nbgrader's submit since 0.9
 SECRET = re.compile(r"[0-9a-f]{16,256}")
 HUB_DATA_ENV = "CUSTOMS_HUB_DATA"  # set in every hub server's environment
+NOTEBOOK_CHECK_BYTES = 64 << 20  # a bigger notebook is left to the intake's size caps
 CHANGE_TOLERANCE = 300  # seconds between nbgrader's timestamp and its last write of the folder
 
 
@@ -124,31 +134,74 @@ def changed_after_submission(folder: Path) -> str | None:
             f"({claimed:%Y-%m-%d %H:%M:%S} UTC): not collected; the learner may submit again")
 
 
-def make_screen(inbound: Path, assignment: str, roster: set[str], *, check_changes=True):
-    """``screen(label)`` for the intake: skip other assignments, refuse forged folders."""
-    verdicts: dict[str, str | None] = {}
+def unfinished(folder: Path) -> str | None:
+    """Why nbgrader's submit did not finish writing ``folder`` (a full disk...), or None."""
+    from nbgrader.utils import parse_utc
 
-    def verdict(top: str) -> str | None:
+    try:
+        parse_utc(_read_small(folder / TIMESTAMP_FILE).decode("ascii").strip())
+    except (OSError, UnicodeDecodeError, ValueError, OverflowError, TypeError):
+        return "its timestamp.txt is missing, empty or unreadable"
+    try:
+        secret = _read_small(folder / SECRET_FILE).decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        secret = ""
+    if not SECRET.fullmatch(secret):
+        return f"its {SECRET_FILE}, which nbgrader writes last, is missing or empty"
+    for here, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            path = Path(here) / name
+            if name.endswith(".ipynb") and not name.startswith(".") and path.is_file() \
+                    and not path.is_symlink() and path.stat().st_size <= NOTEBOOK_CHECK_BYTES:
+                try:
+                    json.loads(_read_small(path, NOTEBOOK_CHECK_BYTES))
+                except (OSError, ValueError):
+                    return f"{path.relative_to(folder)} is truncated or unreadable"
+    return None
+
+
+class Screen:
+    """``screen(label)`` for the intake: skip other assignments, refuse forged and unfinished
+    submission folders (kept in :attr:`incomplete`: folder name, student, why)."""
+
+    def __init__(self, inbound: Path, assignment: str, roster: set[str], check_changes=True):
+        self.inbound, self.assignment, self.roster = inbound, assignment, roster
+        self.check_changes = check_changes
+        self.verdicts: dict[str, str | None] = {}
+        self.incomplete: list[tuple[str, str, str]] = []
+
+    def verdict(self, top: str) -> str | None:
+        if top not in self.verdicts:
+            self.verdicts[top] = self._judge(top)
+        return self.verdicts[top]
+
+    def _judge(self, top: str) -> str | None:
         folder = parse_folder(top)
         if folder is None:
             return "not a submission folder of nbgrader's exchange: not collected"
-        if folder.assignment != assignment:
+        if folder.assignment != self.assignment:
             return ""  # another assignment's submission: not this collect's business
-        if folder.student not in roster:
+        if folder.student not in self.roster:
             return f"named after {folder.student!r}, who is not on the roster: not collected"
-        owner = owner_name(inbound / top)
+        owner = owner_name(self.inbound / top)
         if owner != folder.student:
             return (f"named after {folder.student} but written by {owner or 'an unknown user'}: "
                     "a forged submission, not collected")
-        return changed_after_submission(inbound / top) if check_changes else None
+        why = unfinished(self.inbound / top)
+        if why:
+            self.incomplete.append((top, folder.student, why))
+            return f"an incomplete submission of {folder.student} ({why}): not collected"
+        return changed_after_submission(self.inbound / top) if self.check_changes else None
 
-    def screen(label: str) -> str | None:
-        top = PurePosixPath(label).parts[0]
-        if top not in verdicts:
-            verdicts[top] = verdict(top)
-        return verdicts[top]
+    def __call__(self, label: str) -> str | None:
+        return self.verdict(PurePosixPath(label).parts[0])
 
-    return screen
+
+def make_screen(inbound: Path, assignment: str, roster: set[str], *, check_changes=True):
+    """``screen(label)`` for the intake: skip other assignments, refuse forged, unfinished and
+    rewritten submission folders (:class:`Screen`)."""
+    return Screen(inbound, assignment, roster, check_changes)
 
 
 @dataclass
@@ -157,9 +210,10 @@ class ExchangeCollect:
 
     report: CollectReport
     secrets: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)  # a line per unfinished submission
 
     def lines(self) -> list[str]:
-        return [*self.report.lines(),
+        return [*self.report.lines(), *self.incomplete,
                 f"  feedback can be released to {len(self.secrets)} student(s) "
                 "(their submission secret is kept)"]
 
@@ -176,14 +230,42 @@ def collect_from_exchange(
     course = GradingCourse.open(course_root or data.course)
     inbound = data.course_exchange / "inbound"
     roster = set(course.student_ids())
-    report = collect_submissions(assignment, inbound, course_root=course.root, caps=caps,
-                                 screen=make_screen(inbound, assignment, roster,
-                                                    check_changes=check_changes))
-    result = ExchangeCollect(report)
+    screen = make_screen(inbound, assignment, roster, check_changes=check_changes)
+    try:
+        report = collect_submissions(assignment, inbound, course_root=course.root, caps=caps,
+                                     screen=screen)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise GradingError(
+            f"The disk of the course folder {course.root} is full ({error.strerror}) while "
+            f"collecting {assignment}. Nothing in the exchange was changed or removed, and each "
+            "submission collected so far is complete; free some space (df -h "
+            f"{course.root}) and run the same command again: it collects the rest."
+        ) from None
+    for entry in sorted(os.listdir(inbound)):  # unfinished folders with no file at all
+        screen.verdict(entry)
+    result = ExchangeCollect(report, incomplete=incomplete_lines(course, assignment, screen))
     for student, when in sorted(report.timestamps.items()):
         if _keep_secret(course, inbound, assignment, student, when):
             result.secrets.append(student)
     return result
+
+
+def incomplete_lines(course: GradingCourse, assignment: str, screen: Screen) -> list[str]:
+    """A line per unfinished submission: whose, why, what is graded instead, what to do."""
+    lines = []
+    for top, student, why in sorted(screen.incomplete, key=lambda item: (item[1], item[0])):
+        kept = sorted(course.submission_dir(student, assignment).glob("*.ipynb"))
+        instead = (f"{student}'s earlier complete submission stays the one graded" if kept else
+                   f"{student} has no complete submission collected")
+        lines.append(
+            f"  incomplete submission of {student}: {printable(top)}: {why}; nbgrader's submit "
+            f"stopped before it finished (a full disk?). Not collected and not deleted: "
+            f"{instead}. Ask {student} to submit again once the exchange's disk has room "
+            "(df -h on the data folder)."
+        )
+    return lines
 
 
 def _read_small(path: Path, limit: int = 1024) -> bytes:

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from customs_course.hub.spawn import prepare_home, spawn_command
+from customs_course.hub.spawn import parent_death_kills, prepare_home, spawn_command
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 settings = json.loads(Path(os.environ["CUSTOMS_HUB_SETTINGS"]).read_text(encoding="utf-8"))
@@ -26,7 +26,11 @@ c.JupyterHub.cookie_secret_file = str(data / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(data / "jupyterhub.pid")
 
 # The proxy: configurable-http-proxy from the course's package-lock.json (npm ci), started by
-# the hub and stopped with it
+# the hub. A hub that stops (Ctrl-C, a crash) leaves the proxy and the learners' servers running,
+# so learners keep working; started again, it adopts the servers (their pids are in the
+# database) and replaces the proxy. `customs-course hub stop` ends the class (hub/lifecycle.py).
+c.JupyterHub.cleanup_servers = False
+c.JupyterHub.cleanup_proxy = False
 c.ConfigurableHTTPProxy.command = [settings["proxy_command"]]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings['proxy_api_port']}"
 c.ConfigurableHTTPProxy.pid_file = str(data / "proxy.pid")
@@ -70,10 +74,11 @@ def pre_spawn_hook(spawner):
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook
 
-# Idle servers stopped after a while (jupyterhub-idle-culler, a hub service)
+# Idle servers stopped after a while (jupyterhub-idle-culler, a hub service). It dies with the
+# hub, even a killed one (setpriv --pdeathsig): the hub started again starts its own.
 c.JupyterHub.services = [{
     "name": "idle-culler",
-    "command": [sys.executable, "-m", "jupyterhub_idle_culler",
+    "command": [*parent_death_kills(), sys.executable, "-m", "jupyterhub_idle_culler",
                 f"--timeout={settings['cull_idle_seconds']}", "--cull-every=60"],
 }]
 c.JupyterHub.load_roles = [{

@@ -61,3 +61,9 @@ def prepare_home(user: str, lessons: Path) -> None:
         for folder, _, files in os.walk(target):
             for name in [folder, *(os.path.join(folder, f) for f in files)]:
                 os.lchown(name, account.pw_uid, account.pw_gid)
+
+
+def parent_death_kills() -> list[str]:
+    """A command prefix that kills the process when its parent dies (util-linux setpriv)."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []

@@ -19,6 +19,7 @@ from customs_course.hub.accounts import (
     missing_accounts,
 )
 from customs_course.hub.datadir import HubData, prepare
+from customs_course.hub.lifecycle import forget_stale_proxy, hub_running
 
 PROXY = "configurable-http-proxy"
 
@@ -108,6 +109,18 @@ def check(options: HubOptions) -> tuple[list[str], str]:
     return learners, proxy
 
 
+def kept_ports(data: HubData) -> dict:
+    """The hub's internal ports of the previous start on this data folder, if any.
+
+    A restarted hub must listen where the servers still running from before call it.
+    """
+    try:
+        before = data.read_settings()
+    except (OSError, ValueError):
+        return {}
+    return {k: before[k] for k in ("hub_port", "proxy_api_port") if isinstance(before.get(k), int)}
+
+
 def write_settings(options: HubOptions, data: HubData, learners: list[str], proxy: str) -> dict:
     settings = {
         "data_dir": str(data.root),
@@ -124,6 +137,7 @@ def write_settings(options: HubOptions, data: HubData, learners: list[str], prox
         "max_processes": options.max_processes,
         "cull_idle_seconds": options.cull_idle_seconds,
         "min_password_length": options.min_password_length,
+        **kept_ports(data),
     }
     data.settings.write_text(json.dumps(settings, indent=1) + "\n", encoding="utf-8")
     return settings
@@ -134,13 +148,21 @@ def prepare_hub(options: HubOptions) -> tuple[HubData, dict]:
     from customs_course.grading.roster import import_roster
 
     learners, proxy = check(options)
+    data = HubData(options.data_dir.resolve())
+    running = hub_running(data)
+    if running:
+        raise GradingError(
+            f"A hub is already running on {data.root} (pid {running}). To restart it, stop that "
+            "process (Ctrl-C or kill it: the learners' servers keep running) and start again; "
+            "to end the class, `customs-course hub stop`."
+        )
     if options.create_users:
         create_accounts([*learners, options.instructor])
     check_runnable(user_python(options), options.instructor)
-    data = HubData(options.data_dir.resolve())
     prepare(data, options.course.resolve(), options.instructor)
     import_roster(options.roster, course_root=data.course)
     prepare(data, options.course.resolve(), options.instructor)  # the gradebook: instructor's
+    forget_stale_proxy(data)
     return data, write_settings(options, data, learners, proxy)
 
 
@@ -153,7 +175,11 @@ def hub_command(data: HubData) -> tuple[list[str], dict]:
 
 
 def start_hub(options: HubOptions) -> None:
-    """Prepare, then replace this process by JupyterHub (Ctrl-C or SIGTERM stops it all)."""
+    """Prepare, then replace this process by JupyterHub.
+
+    Ctrl-C or SIGTERM stops the hub only: the learners' servers keep running, and starting
+    again on the same data folder resumes the class (:mod:`customs_course.hub.lifecycle`).
+    """
     data, settings = prepare_hub(options)
     command, env = hub_command(data)
     print(f"class hub for {len(settings['learners'])} learners and {options.instructor} "

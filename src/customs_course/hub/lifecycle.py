@@ -1,0 +1,180 @@
+"""A hub restarted in the middle of a class, and the end of a class.
+
+The hub runs with JupyterHub's ``cleanup_servers = False`` and ``cleanup_proxy = False``: when
+the hub process stops (Ctrl-C, SIGTERM, a crash, SIGKILL), the learners' servers keep running
+and so does the proxy, so learners keep working. ``hub start`` on the same data folder resumes:
+it reuses the hub's ports (the running servers call the hub there), JupyterHub finds each server
+by the pid in its database and adopts it, and replaces the old proxy by a new one with the same
+routes. :func:`stop_class` ends a class: the hub, every server (with its kernels) and the proxy.
+
+Where the processes are found is JupyterHub's business; this module reads it in one place:
+``jupyterhub.pid`` and ``proxy.pid`` (written by JupyterHub, named in jupyterhub_config.py) and
+the LocalProcessSpawner's state (``{"pid": N}``) in the ``spawners`` table of the hub's
+database. tests/hub/ pins it end to end (the class stops and leaves no process behind).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from customs_course.grading.course import GradingError
+from customs_course.hub.datadir import HubData
+
+HUB_PID = "jupyterhub.pid"
+PROXY_PID = "proxy.pid"
+DATABASE = "jupyterhub.sqlite"
+HUB_MARK = "jupyterhub"
+PROXY_MARK = "configurable-http-proxy"
+SERVER_MARK = "jupyterhub.singleuser"
+
+
+def command_line(pid: int) -> str:
+    """The command line of a live, non-zombie process, or "" when there is none."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, IndexError):
+        return ""
+    return "" if state in ("Z", "X") else raw.replace(b"\0", b" ").decode(errors="replace")
+
+
+def running(pid: int | None, mark: str) -> bool:
+    """Whether ``pid`` is alive and its command line holds ``mark`` (a pid reused is not it)."""
+    return bool(pid) and mark in command_line(pid)
+
+
+def read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def children_of() -> dict[int, list[int]]:
+    """Every process's children, from /proc."""
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        tree.setdefault(parent, []).append(int(entry.name))
+    return tree
+
+
+def with_descendants(pid: int) -> list[int]:
+    """``pid`` and all processes below it (a server and its kernels)."""
+    tree, found, todo = children_of(), [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(tree.get(current, []))
+    return found
+
+
+def server_pids(data: HubData) -> dict[str, int]:
+    """The pid of each user's running server, as the hub's database records it."""
+    database = data.root / DATABASE
+    if not database.is_file():
+        return {}
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        rows = connection.execute(
+            "SELECT users.name, spawners.state FROM spawners "
+            "JOIN users ON spawners.user_id = users.id WHERE spawners.state IS NOT NULL"
+        ).fetchall()
+    finally:
+        connection.close()
+    pids = {}
+    for user, state in rows:
+        try:
+            pid = json.loads(state).get("pid")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(pid, int) and running(pid, SERVER_MARK):
+            pids[user] = pid
+    return pids
+
+
+def hub_running(data: HubData) -> int | None:
+    """The pid of the hub running on ``data``, or None."""
+    pid = read_pid(data.root / HUB_PID)
+    return pid if running(pid, HUB_MARK) else None
+
+
+def forget_stale_proxy(data: HubData) -> None:
+    """Remove a proxy.pid naming a process that is not the proxy (a reused pid).
+
+    JupyterHub stops the process a leftover proxy.pid names before it starts its proxy: it must
+    be the old proxy, never an unrelated process that got the same pid after a reboot.
+    """
+    path = data.root / PROXY_PID
+    if path.exists() and not running(read_pid(path), PROXY_MARK):
+        path.unlink()
+
+
+def terminate(pids: list[int], timeout: float) -> list[int]:
+    """SIGTERM ``pids``, wait up to ``timeout`` s, SIGKILL what is left; return the stopped."""
+    marks = {pid: command_line(pid) for pid in pids}
+    alive = [pid for pid, line in marks.items() if line]
+    for pid in alive:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(command_line(p) == marks[p] for p in alive):
+        time.sleep(0.2)
+    for pid in alive:
+        if command_line(pid) == marks[pid]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    return alive
+
+
+@dataclass
+class Stopped:
+    """What :func:`stop_class` stopped."""
+
+    hub: bool = False
+    servers: list[str] = field(default_factory=list)
+    proxy: bool = False
+
+    def line(self) -> str:
+        servers = ", ".join(self.servers) or "none running"
+        return (f"class stopped: hub {'stopped' if self.hub else 'was not running'}; "
+                f"servers of {servers}; proxy {'stopped' if self.proxy else 'was not running'}. "
+                "Every file stays: the data folder and the learners' homes.")
+
+
+def stop_class(data: HubData, timeout: float = 20) -> Stopped:
+    """End the class: stop the hub, then every user's server and its kernels, then the proxy."""
+    if os.geteuid() != 0:
+        raise GradingError("The learners' servers run as their own users: run `customs-course "
+                           "hub stop` as root, as `hub start`.")
+    if not data.settings.is_file():
+        raise GradingError(f"{data.root} is not the data folder of a class hub (no "
+                           f"{data.settings.name}): pass the --data-dir given to `hub start`.")
+    stopped = Stopped()
+    hub = hub_running(data)
+    if hub:  # first, so that it neither starts nor adopts anything meanwhile
+        stopped.hub = bool(terminate([hub], timeout))
+    servers = server_pids(data)
+    trees = [pid for server in servers.values() for pid in with_descendants(server)]
+    terminate(trees, timeout)
+    stopped.servers = sorted(servers)
+    proxy = read_pid(data.root / PROXY_PID)
+    if running(proxy, PROXY_MARK):
+        stopped.proxy = bool(terminate([proxy], timeout))
+    forget_stale_proxy(data)
+    return stopped
