@@ -233,11 +233,7 @@ def test_does_an_unknown_edition_exit_2():
 # --- the medium edition against every target ----------------------------------------------
 
 #: Targets the medium edition does not meet yet, with the reason (issue 13 stays open for them).
-KNOWN_MISSES = {
-    "best_rule_precision_1pct": "the HS6 x origin history rule reaches 0.275 at 1% (target "
-                                "<= 0.25): a lift of 3.1 over the 8.8% base rate, below the DATE "
-                                "importer rule's 4.9, but above the absolute target",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

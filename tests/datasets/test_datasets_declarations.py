@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from customs_course.datasets import load_card
@@ -44,6 +45,23 @@ def test_is_the_outcome_known_only_for_inspected_lines_and_the_truth_for_all(df)
     missed = df["inspected"] & (df["fraud_type"] != "none") & (
         df["inspection_outcome"] == "no_irregularity")
     assert missed.any()
+
+
+def test_do_procedural_findings_cluster_on_routes_with_demanding_paperwork(df):
+    from customs_course.datasets._declaration_params import PARAMS
+    from customs_course.datasets._world import get_world
+
+    paperwork = get_world().paperwork
+    # the world's proneness per HS6 x origin: log-normal, mean 1, the card's sigma
+    assert abs(np.log(paperwork).std() - PARAMS["procedural_route_sigma"]) < 0.02
+    assert abs(paperwork.mean() - 1.0) < 0.05
+    clean = df[df["inspected"] & (df["fraud_type"] == "none")]
+    proneness = paperwork[clean["hs6"].cat.codes, clean["origin_country"].cat.codes]
+    procedural = (clean["inspection_outcome"] == "procedural").to_numpy()
+    low, high = np.quantile(proneness, [0.25, 0.75])
+    assert procedural[proneness >= high].mean() > 4 * procedural[proneness <= low].mean()
+    expected = PARAMS["procedural_irregularity_share"] * proneness.mean()
+    assert abs(procedural.mean() - expected) < 0.2 * expected
 
 
 def test_is_the_random_audit_a_flagged_uniform_sample(df):

@@ -47,4 +47,5 @@ PARAMS = {
                               "misclassification": {"yellow": 0.25, "red": 0.6},
                               "origin": {"yellow": 0.3, "red": 0.45}},
     "procedural_irregularity_share": 0.03,
+    "procedural_route_sigma": 1.2,
 }

@@ -95,6 +95,7 @@ class World:
     countries: pd.DataFrame  # code, weight, fta, price_level, currency
     origin_probs: np.ndarray  # (n_hs, n_countries) where goods of a code come from
     price: np.ndarray  # (n_hs, n_countries) market price, USD per kg
+    paperwork: np.ndarray  # (n_hs, n_countries) proneness to procedural irregularities, mean 1
     offices: pd.DataFrame  # code, type, weight, mode shares
     importers: pd.DataFrame  # id, weight, aeo, propensity, fraud preference, hs likes, declarant
     declarants: pd.DataFrame  # id, weight
@@ -277,10 +278,20 @@ def _importer_params() -> dict:
     return PARAMS["importers"]
 
 
+def _paperwork(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """How prone the goods of each HS6 from each origin are to procedural irregularities
+    (certificates, licences, marking rules): log-normal with mean 1 over the routes."""
+    from customs_course.datasets._declaration_params import PARAMS
+
+    sigma = PARAMS["procedural_route_sigma"]
+    return np.exp(rng.normal(-sigma**2 / 2, sigma, size=shape))
+
+
 @lru_cache(maxsize=1)
 def get_world() -> World:
     """Return the shared world (built once per process, always the same)."""
-    rng = streams(WORLD_SEED, "world", "origins", "prices", "offices", "importers", "declarants")
+    rng = streams(WORLD_SEED, "world", "origins", "prices", "offices", "importers", "declarants",
+                  "paperwork")
     hs, headings = _parse_hs()
     lower, n_lower = _lower_duty(hs)
     countries = _countries()
@@ -290,7 +301,8 @@ def get_world() -> World:
     importers, declarants = _traders(hs, rng)
     return World(
         hs=hs, headings=headings, lower_duty=lower, n_lower=n_lower, countries=countries,
-        origin_probs=probs, price=price, offices=_offices(rng["offices"]),
+        origin_probs=probs, price=price, paperwork=_paperwork(probs.shape, rng["paperwork"]),
+        offices=_offices(rng["offices"]),
         importers=importers, declarants=declarants,
     )
 

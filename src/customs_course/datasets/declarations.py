@@ -276,7 +276,9 @@ def _controls(run: _Run, d: dict, goods: dict, fr: dict, am: dict, month, rng) -
         run.history.record(d["importer"][ds], ch > 0,
                            np.bincount(local, found[ls], minlength=len(ds)) > 0)
     inspected = (channel > 0)[decl]
-    share = PARAMS["procedural_irregularity_share"]
+    # procedural findings cluster on routes with demanding paperwork (world.paperwork)
+    share = (PARAMS["procedural_irregularity_share"]
+             * world.paperwork[fr["declared_hs"], fr["declared_origin"]])
     procedural = (fr["kind"] == 0) & (gi.random(len(decl)) < share)
     outcome = np.where(inspected, np.where(found, fr["kind"], np.where(procedural, 4, 0)), -1)
     return {"channel": channel, "selection": selection, "outcome": outcome}
