@@ -127,7 +127,14 @@ def test_are_random_audits_left_out_of_the_rule_selected_controls():
     assert cal.rule_selected(frame.drop(columns="selection")).tolist() == [True, True, False, True]
 
 
+def test_is_procedural_an_outcome_of_the_declarations():
+    from customs_course.datasets.declarations import OUTCOMES
+
+    assert cal.PROCEDURAL in OUTCOMES
+
+
 def test_does_the_selection_bias_cost_train_on_rule_selected_past_controls_only(monkeypatch):
+    """Both sides learn frauds found: the rule-selected side without its procedural findings."""
     n = 40
     frame = lines(
         lodgement_date=pd.date_range("2022-01-01", periods=n, freq="D"),
@@ -135,10 +142,11 @@ def test_does_the_selection_bias_cost_train_on_rule_selected_past_controls_only(
         selection=["random" if i % 4 == 0 else ("rule" if i % 2 == 0 else None)
                    for i in range(n)],
         fraud_type=["origin" if i % 3 == 0 else "none" for i in range(n)],
-        inspection_outcome=["origin" if i % 3 == 0 else "no_irregularity" for i in range(n)],
+        inspection_outcome=["procedural" if i == 18 else "origin" if i % 3 == 0
+                            else "no_irregularity" for i in range(n)],
     )
     past = pd.Series([i < 30 for i in range(n)])
-    trained = []
+    trained, labels = [], []
 
     class Constant:
         def __init__(self, value):
@@ -146,6 +154,7 @@ def test_does_the_selection_bias_cost_train_on_rule_selected_past_controls_only(
 
     def fit(train, label):
         trained.append(train.index.tolist())
+        labels.append(list(np.asarray(label, dtype=bool)))
         return Constant(float(len(trained)))
 
     monkeypatch.setattr(cal, "_score", lambda model, rows: np.full(len(rows), model.value))
@@ -153,6 +162,7 @@ def test_does_the_selection_bias_cost_train_on_rule_selected_past_controls_only(
         frame, past, ~past, detection=1.0, fit=fit, seeds=(1, 2))
     rule_past = [i for i in range(30) if i % 4 == 2]
     assert trained[0] == rule_past
+    assert labels[0] == [i % 3 == 0 and i != 18 for i in rule_past]  # procedural left out
     assert len(trained) == 3 and all(len(rows) == len(rule_past) for rows in trained[1:])
     assert all(max(rows) < 30 for rows in trained[1:])
     assert cost == audit - selected and spread >= 0
@@ -233,7 +243,12 @@ def test_does_an_unknown_edition_exit_2():
 # --- the medium edition against every target ----------------------------------------------
 
 #: Targets the medium edition does not meet yet, with the reason (issue 13 stays open for them).
-KNOWN_MISSES: dict[str, str] = {}
+KNOWN_MISSES: dict[str, str] = {
+    "selection_bias_cost": "learning only from rule-selected controls costs 0.098 of precision at "
+                           "5% (target >= 0.10) once both sides learn the same label, frauds "
+                           "found (0.109 while the rule-selected side also learnt procedural "
+                           "findings, which the simulated audit never records)",
+}
 
 
 @pytest.fixture(scope="module")

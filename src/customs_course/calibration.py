@@ -68,6 +68,8 @@ THIN_CODE_LINES = 20
 HILL_TOP_SHARE = 0.01
 VALUE_COLUMNS = ("fob_value", "customs_value", "net_mass_kg")
 AUDIT_SEEDS = (7, 8, 9, 10, 11)
+#: the control outcome of an irregularity with no revenue (one of declarations' OUTCOMES)
+PROCEDURAL = "procedural"
 
 
 @dataclass(frozen=True)
@@ -376,6 +378,12 @@ def rule_selected(lines: pd.DataFrame) -> pd.Series:
     return controlled & lines["selection"].astype(str).eq("rule")
 
 
+def found_fraud(lines: pd.DataFrame) -> pd.Series:
+    """Controlled lines whose control recorded a fraud: an irregularity other than procedural."""
+    return found_irregular(lines) & lines["inspection_outcome"].astype("string").ne(
+        PROCEDURAL).fillna(False).astype(bool)
+
+
 def selection_bias_cost(lines: pd.DataFrame, past: pd.Series, test: pd.Series, *,
                         detection: float, k: float = 0.05,
                         fit: Callable[[pd.DataFrame, pd.Series], object] | None = None,
@@ -384,16 +392,19 @@ def selection_bias_cost(lines: pd.DataFrame, past: pd.Series, test: pd.Series, *
     """Precision at ``k`` lost by learning only from the rule-selected controls of the past.
 
     One model (:func:`customs_course.fraud_model.fraud_pipeline`) is trained on the past
-    rule-selected controls with their recorded results (random audits left out), and one per
+    rule-selected controls with the frauds they recorded (random audits left out), and one per
     seed on a random sample of the past of the same size whose frauds are found with
-    probability ``detection`` (a simulated random audit). All rank the test lines against the
-    truth. Returns (mean random - selected, selected, mean random, spread of random over seeds).
+    probability ``detection`` (a simulated random audit). Both sides learn the same label, a
+    fraud found: procedural findings (no revenue) are left out of the rule-selected side as the
+    simulated audit has none, so that the figure measures where the controls were, not a
+    difference of labels. All rank the test lines against the truth. Returns (mean random -
+    selected, selected, mean random, spread of random over seeds).
     """
     fit = fit or _fit_model
     truth = lines.loc[test, "fraud_type"].astype(str).ne("none").to_numpy()
     selected = lines[past & rule_selected(lines)]
     precision_selected = precision_at_k(
-        truth, _score(fit(selected, found_irregular(selected)), lines[test]), k)
+        truth, _score(fit(selected, found_fraud(selected)), lines[test]), k)
     precision_audit = []
     for seed in seeds:
         audit = lines[past].sample(n=len(selected), random_state=seed)
