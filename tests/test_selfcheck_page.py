@@ -184,15 +184,26 @@ def tick(form, letters):
         box.set_checked(box.get_attribute("value") in letters)
 
 
+def level1_lesson_questions(html: Path) -> list[dict]:
+    """The questions on the first level 1 lesson's page, in page order, with their ids."""
+    questions = load_questions(ROOT)
+    return [questions[q] | {"id": q}
+            for q in widgets((html / f"{LEVEL1}.html").read_text())]
+
+
+def level1_lesson_row(reader, base: str):
+    """That lesson's row in the progress table of the level 1 page (opened here)."""
+    reader.goto(f"{base}/book/levels/level1_leaders.html")
+    return reader.locator(".course-progress tr", has=reader.locator(f'a[href$="{LEVEL1}.html"]'))
+
+
 @needs_chromium
 @pytest.mark.browser
 @pytest.mark.slow
 def test_does_a_reader_get_the_hint_then_correct_and_keep_progress_after_a_reload(
     reader, site, built_book  # noqa: F811
 ):
-    questions = load_questions(ROOT)
-    page_ids = list(widgets((built_book / f"{LEVEL1}.html").read_text()))
-    first, second = (questions[q] | {"id": q} for q in page_ids)
+    first, second = level1_lesson_questions(built_book)
     reader.goto(f"{site}/{LEVEL1}.html")
     form = form_of(reader, first["id"])
     status = form.locator("[role=status][aria-live=polite]")
@@ -219,8 +230,7 @@ def test_does_a_reader_get_the_hint_then_correct_and_keep_progress_after_a_reloa
     ticked = [box.get_attribute("value") for box in form.locator("input:checked").all()]
     assert ticked == right
 
-    reader.goto(f"{site}/book/levels/level1_leaders.html")
-    row = reader.locator(".course-progress tr", has=reader.locator(f'a[href$="{LEVEL1}.html"]'))
+    row = level1_lesson_row(reader, site)
     assert row.locator("td").nth(1).inner_text() == "1 of 2"
     assert row.locator("td").nth(2).inner_text() == "not yet"
 
@@ -230,8 +240,7 @@ def test_does_a_reader_get_the_hint_then_correct_and_keep_progress_after_a_reloa
     form.locator("button").click()
     form.locator("[role=status]").filter(has_text="Correct").wait_for(timeout=5000)
 
-    reader.goto(f"{site}/book/levels/level1_leaders.html")
-    row = reader.locator(".course-progress tr", has=reader.locator(f'a[href$="{LEVEL1}.html"]'))
+    row = level1_lesson_row(reader, site)
     assert row.locator("td").nth(2).inner_text() == "yes"
     assert "completed 1 of 5 lessons" in reader.locator(".course-progress-summary").inner_text()
 
@@ -253,9 +262,7 @@ def test_does_progress_saved_against_an_older_answer_stop_counting(
     reader, site, built_book  # noqa: F811
 ):
     """New data change an answer (``selfcheck update``): an earlier "correct" no longer counts."""
-    questions = load_questions(ROOT)
-    stale, current = (questions[q] | {"id": q}
-                      for q in widgets((built_book / f"{LEVEL1}.html").read_text()))
+    stale, current = level1_lesson_questions(built_book)
     saved = {stale["id"]: {"correct": True, "answer": right_letters(stale), "sha256": "0" * 64},
              current["id"]: {"correct": True, "answer": right_letters(current),
                              "sha256": current["sha256"]}}
@@ -266,19 +273,13 @@ def test_does_progress_saved_against_an_older_answer_stop_counting(
     assert "data have changed" in form_of(reader, stale["id"]).locator("[role=status]").inner_text()
     assert "Correct" in form_of(reader, current["id"]).locator("[role=status]").inner_text()
 
-    level = f"{site}/book/levels/level1_leaders.html"
-    lesson_row = f'a[href$="{LEVEL1}.html"]'
-    reader.goto(level)
-    row = reader.locator(".course-progress tr", has=reader.locator(lesson_row))
-    assert row.locator("td").nth(1).inner_text() == "1 of 2"
+    assert level1_lesson_row(reader, site).locator("td").nth(1).inner_text() == "1 of 2"
 
     reader.goto(f"{site}/{LEVEL1}.html")  # answered again, against today's answer: it counts
     form = form_of(reader, stale["id"])
     form.locator("button", has_text="Check").click()
     form.locator("[role=status]").filter(has_text="Correct").wait_for(timeout=5000)
-    reader.goto(level)
-    row = reader.locator(".course-progress tr", has=reader.locator(lesson_row))
-    assert row.locator("td").nth(1).inner_text() == "2 of 2"
+    assert level1_lesson_row(reader, site).locator("td").nth(1).inner_text() == "2 of 2"
     assert not reader.problems, reader.problems
 
 
