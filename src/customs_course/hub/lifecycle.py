@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from customs_course.grading.course import GradingError
 from customs_course.hub.datadir import HubData
 
@@ -37,11 +39,12 @@ SERVER_MARK = "jupyterhub.singleuser"
 def command_line(pid: int) -> str:
     """The command line of a live, non-zombie process, or "" when there is none."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, IndexError):
+        process = psutil.Process(pid)
+        if process.status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
+            return ""
+        return " ".join(process.cmdline())
+    except psutil.Error:
         return ""
-    return "" if state in ("Z", "X") else raw.replace(b"\0", b" ").decode(errors="replace")
 
 
 def running(pid: int | None, mark: str) -> bool:
@@ -56,28 +59,12 @@ def read_pid(path: Path) -> int | None:
         return None
 
 
-def children_of() -> dict[int, list[int]]:
-    """Every process's children, from /proc."""
-    tree: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        tree.setdefault(parent, []).append(int(entry.name))
-    return tree
-
-
 def with_descendants(pid: int) -> list[int]:
     """``pid`` and all processes below it (a server and its kernels)."""
-    tree, found, todo = children_of(), [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(tree.get(current, []))
-    return found
+    try:
+        return [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
+    except psutil.Error:
+        return [pid]
 
 
 def server_pids(data: HubData) -> dict[str, int]:
