@@ -10,7 +10,6 @@ held in memory whole, so memory follows the chunk size, not the line count.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import tempfile
