@@ -240,6 +240,39 @@ def test_does_an_unknown_edition_exit_2():
     assert "error: " in result.stderr and "invalid choice" in result.stderr
 
 
+def test_does_the_seed_column_count_a_value_on_the_bound_as_met(monkeypatch, capsys):
+    fake_rows(monkeypatch, 1.0)
+    asked = []
+    monkeypatch.setattr(cal, "seed_figures",
+                        lambda edition, seeds: asked.append((edition, seeds)) or {"x": [1.0, 0.99]})
+    assert main(["datasets", "calibrate", "--edition", "small", "--seeds", "5", "6"]) == 0
+    out = capsys.readouterr().out
+    assert asked == [("small", [5, 6])]
+    assert "other seeds" in out and "0.990 to 1.000 (1/2 met)" in out
+
+
+def test_do_other_seeds_inform_without_changing_the_verdict(monkeypatch, capsys):
+    fake_rows(monkeypatch, 0.5)
+    monkeypatch.setattr(cal, "seed_figures", lambda edition, seeds: {"x": [2.0]})
+    assert main(["datasets", "calibrate", "--seeds", "5"]) == 1
+    assert "2.000 to 2.000 (1/1 met)" in capsys.readouterr().out
+
+
+def test_does_the_report_leave_the_seed_column_out_unless_asked(monkeypatch, capsys):
+    fake_rows(monkeypatch, 1.0)
+    monkeypatch.setattr(cal, "seed_figures", lambda edition, seeds: pytest.fail("not asked"))
+    assert main(["datasets", "calibrate"]) == 0
+    assert "other seeds" not in capsys.readouterr().out
+
+
+def test_does_the_editions_own_seed_give_the_editions_figures():
+    from customs_course.datasets._version import DEFAULT_SEED
+
+    rows = cal.calibrate(cal.load_edition_declarations("small", None))
+    assert cal.seed_figures("small", [DEFAULT_SEED]) == {
+        row.target.key: [row.figure.value] for row in rows}
+
+
 # --- the medium edition against every target ----------------------------------------------
 
 #: Targets the medium edition does not meet yet, with the reason (issue 13 stays open for them).
@@ -247,7 +280,8 @@ KNOWN_MISSES: dict[str, str] = {
     "selection_bias_cost": "learning only from rule-selected controls costs 0.098 of precision at "
                            "5% (target >= 0.10) once both sides learn the same label, frauds "
                            "found (0.109 while the rule-selected side also learnt procedural "
-                           "findings, which the simulated audit never records)",
+                           "findings, which the simulated audit never records); 0.083 to 0.127 "
+                           "over five other seeds (`calibrate --seeds`)",
 }
 
 

@@ -24,7 +24,7 @@ def _datasets_build(args: argparse.Namespace) -> int:
 def _datasets_calibrate(args: argparse.Namespace) -> int:
     from customs_course.calibration import calibration_report
 
-    report, passed = calibration_report(args.edition, args.data_dir)
+    report, passed = calibration_report(args.edition, args.data_dir, args.seeds)
     print(report)
     return 0 if passed else 1
 
@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--edition", choices=["small", "medium", "large"], default="medium")
     calibrate.add_argument("--data-dir", type=Path, default=None,
                            help="folder holding the datasets (default: the course's data folder)")
+    calibrate.add_argument("--seeds", type=int, nargs="+", default=[], metavar="SEED",
+                           help="also make tables of the edition's size with these seeds and "
+                                "show each figure's range over them (about 20 s a seed for the "
+                                "medium edition; only the edition itself is judged)")
     calibrate.set_defaults(func=_datasets_calibrate)
 
     assignments = groups.add_parser("assignments", help="graded assignments (nbgrader)")
