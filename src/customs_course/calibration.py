@@ -44,6 +44,7 @@ __all__ = [
     "Figure",
     "Source",
     "Target",
+    "audit_detection_rate",
     "best_rule",
     "calibrate",
     "calibration_report",
@@ -379,6 +380,21 @@ def rule_selected(lines: pd.DataFrame) -> pd.Series:
     return controlled & lines["selection"].astype(str).eq("rule")
 
 
+def audit_detection_rate(lines: pd.DataFrame) -> float:
+    """How often this data's random audits find a fraud: the share of the planted frauds on
+    random-audit lines that the audit recorded (sandbox only: it needs the truth).
+
+    Lesson L4-02 draws its simulated audit with this same rate. Without a random-audit stream
+    (no ``selection`` column, or no fraud among the audited lines) every control counts.
+    """
+    fraud = lines["fraud_type"].astype(str).ne("none")
+    controlled = lines["inspected"].astype(bool)
+    audited = controlled & ~rule_selected(lines) & fraud
+    if not audited.any():
+        audited = controlled & fraud
+    return float(found_fraud(lines)[audited].mean()) if audited.any() else math.nan
+
+
 def found_fraud(lines: pd.DataFrame) -> pd.Series:
     """Controlled lines whose control recorded a fraud: an irregularity other than procedural."""
     return found_irregular(lines) & lines["inspection_outcome"].astype("string").ne(
@@ -395,11 +411,13 @@ def selection_bias_cost(lines: pd.DataFrame, past: pd.Series, test: pd.Series, *
     One model (:func:`customs_course.fraud_model.fraud_pipeline`) is trained on the past
     rule-selected controls with the frauds they recorded (random audits left out), and one per
     seed on a random sample of the past of the same size whose frauds are found with
-    probability ``detection`` (a simulated random audit). Both sides learn the same label, a
-    fraud found: procedural findings (no revenue) are left out of the rule-selected side as the
-    simulated audit has none, so that the figure measures where the controls were, not a
-    difference of labels. All rank the test lines against the truth. Returns (mean random -
-    selected, selected, mean random, spread of random over seeds).
+    probability ``detection`` (a simulated random audit; the calibration passes
+    :func:`audit_detection_rate`, how often the data's own random audits find a fraud). Both
+    sides learn the same label, a fraud found: procedural findings (no revenue) are left out of
+    the rule-selected side as the simulated audit has none, so that the figure measures where
+    the controls were, not a difference of labels or of how thorough a control is. All rank the
+    test lines against the truth. Returns (mean random - selected, selected, mean random,
+    spread of random over seeds).
     """
     fit = fit or _fit_model
     truth = lines.loc[test, "fraud_type"].astype(str).ne("none").to_numpy()
@@ -456,11 +474,11 @@ def compute_figures(lines: pd.DataFrame) -> dict[str, Figure]:
     ]
     # one thread: OpenMP threads that spin on a shared machine made the fits 10x slower
     with threadpool_limits(1):
-        figures += _targeting_figures(lines, rates)
+        figures += _targeting_figures(lines)
     return {figure.key: figure for figure in figures}
 
 
-def _targeting_figures(lines: pd.DataFrame, rates: dict[str, float]) -> list[Figure]:
+def _targeting_figures(lines: pd.DataFrame) -> list[Figure]:
     past, test = quarter_split(lines)
     truth = lines.loc[test, "fraud_type"].astype(str).ne("none").to_numpy()
     revenue = pd.to_numeric(lines.loc[test, "revenue_at_risk"]).fillna(0).to_numpy()
@@ -488,11 +506,12 @@ def _targeting_figures(lines: pd.DataFrame, rates: dict[str, float]) -> list[Fig
         Figure("model_recall_10pct", recall_at_k(truth, score, 0.10)),
         Figure("model_over_rule_1pct", ratio),
     ]
-    detection = rates.get("red", max(rates.values(), default=0.95))
+    detection = audit_detection_rate(lines)
     cost, selected, audit, spread = selection_bias_cost(lines, past, test, detection=detection)
     figures.append(Figure("selection_bias_cost", cost,
                           f"rule-selected {selected:.3f}, random audit {audit:.3f} "
-                          f"(range {spread:.3f} over {len(AUDIT_SEEDS)} audits)"))
+                          f"(range {spread:.3f} over {len(AUDIT_SEEDS)} audits finding "
+                          f"{detection:.2f} of frauds)"))
     return figures
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pandas as pd
 import pytest
 
 from customs_course import paths
-from customs_course.datasets import DATASET_NAMES, load_dataset, load_declarations, load_seizures
+from customs_course.datasets import (
+    DATASET_NAMES,
+    load_dataset,
+    load_declarations,
+    load_seizures,
+    loader,
+)
 from customs_course.datasets.cards import card_dtypes, load_card
 
 
@@ -38,12 +43,11 @@ def test_do_parquet_and_csv_give_the_same_frame_with_the_cards_dtypes(data_home,
             assert parquet[column].cat.categories.equals(dtype.categories)
 
 
-def test_does_the_small_edition_load_in_well_under_a_second(data_home):
-    load_declarations("small")
-    start = time.perf_counter()
-    df = load_declarations("small")
-    assert time.perf_counter() - start < 0.5
-    assert len(df) == 10_000
+def test_does_a_second_load_read_the_file_instead_of_generating_again(data_home, monkeypatch):
+    first = load_declarations("small")
+    monkeypatch.setattr(loader, "_generate", lambda *args: pytest.fail("generated again"))
+    pd.testing.assert_frame_equal(load_declarations("small"), first)
+    assert len(first) == 10_000
 
 
 def test_are_the_names_forgiving_about_case_and_extension(data_home):
