@@ -40,6 +40,11 @@ def test_does_a_stray_key_anywhere_fail(where, tmp_path):
         validate_all_cards(tmp_path)
 
 
+def test_is_a_generator_version_in_a_card_refused_as_a_second_copy():
+    card = raw_card("seizures") | {"generator_version": "2.0.0"}
+    assert any("generator_version" in problem for problem in card_problems(card))
+
+
 def test_do_the_editions_of_clearance_events_keep_their_whole_sentence():
     editions = raw_card("clearance_events")["editions"]
     assert "(about 5,500)" in editions["small"]["n_rows"]

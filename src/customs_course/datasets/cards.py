@@ -9,7 +9,8 @@ present otherwise).
 A generator's parameters live once, in its code: a card names them with
 ``parameters_from: <module>:<name>``, and :func:`load_card` fills ``parameters`` from there and
 renders the fields ``{p[...]}`` of the card's texts (``summary`` and ``planted``) with them, so
-the text a learner reads always states the numbers the generator uses.
+the text a learner reads always states the numbers the generator uses. The generator's version
+is filled in the same way (``GENERATOR_VERSION``); a card that states one is refused.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from customs_course.datasets._version import GENERATOR_VERSION
 from customs_course.datasets._world import dtype_of
 
 #: The six datasets, in the order lessons meet them.
@@ -54,7 +56,8 @@ def load_card(name: str) -> dict[str, Any]:
         card = yaml.safe_load(handle)
     if card.get("name") != name or not isinstance(card.get("columns"), list):
         raise ValueError(f"{path} is not a valid data card: it needs `name: {name}` and `columns`.")
-    return render_card(card)
+    # the version lives once, in the code that makes the data
+    return render_card(dict(card, generator_version=GENERATOR_VERSION))
 
 
 def card_parameters(reference: str) -> dict[str, Any]:
