@@ -186,6 +186,45 @@ def test_are_the_hub_and_proxy_found_by_pid_and_command_not_by_pid_alone(tmp_pat
     assert hub_running(data) is None
 
 
+def test_is_a_server_pid_reused_after_a_reboot_forgotten_before_the_hub_adopts_it(tmp_path):
+    """JupyterHub adopts any live process with a recorded pid; only a server may pass."""
+    import json
+    import sqlite3
+    import subprocess
+    import sys
+
+    from customs_course.hub.datadir import HubData
+    from customs_course.hub.lifecycle import forget_stale_servers, server_pids
+
+    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                               "jupyterhub.singleuser"])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    database = tmp_path / "jupyterhub.sqlite"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+        db.execute("CREATE TABLE spawners (id INTEGER PRIMARY KEY, user_id INTEGER, state TEXT)")
+        states = {"ana": {"pid": server.pid}, "ben": {"pid": os.getpid()},
+                  "cleo": {"pid": gone.pid}, "dan": {}, "eve": None}
+        for number, (user, state) in enumerate(states.items(), start=1):
+            db.execute("INSERT INTO users VALUES (?, ?)", (number, user))
+            db.execute("INSERT INTO spawners VALUES (?, ?, ?)",
+                       (number, number, None if state is None else json.dumps(state)))
+    data = HubData(tmp_path)
+    try:
+        assert forget_stale_servers(data) == ["ben", "cleo"]  # ben's pid is alive: no server
+        assert server_pids(data) == {"ana": server.pid}
+        with sqlite3.connect(database) as db:
+            left = dict(db.execute("SELECT users.name, spawners.state FROM spawners "
+                                   "JOIN users ON users.id = spawners.user_id"))
+        assert json.loads(left["ana"]) == {"pid": server.pid}
+        assert left["ben"] == left["cleo"] == left["dan"] == "{}" and left["eve"] is None
+        assert forget_stale_servers(data) == []
+    finally:
+        server.kill()
+        server.wait()
+
+
 def test_does_a_restart_keep_the_hub_s_internal_ports(tmp_path):
     """The servers still running call the hub at the port of the first start."""
     import json

@@ -10,7 +10,9 @@ routes. :func:`stop_class` ends a class: the hub, every server (with its kernels
 Where the processes are found is JupyterHub's business; this module reads it in one place:
 ``jupyterhub.pid`` and ``proxy.pid`` (written by JupyterHub, named in jupyterhub_config.py) and
 the LocalProcessSpawner's state (``{"pid": N}``) in the ``spawners`` table of the hub's
-database. tests/hub/ pins it end to end (the class stops and leaves no process behind).
+database, which :func:`forget_stale_servers` also clears, before a start, for servers that no
+longer run. tests/hub/ pins it end to end (a restart adopts the running servers; the class
+stops and leaves no process behind).
 """
 
 from __future__ import annotations
@@ -67,6 +69,23 @@ def with_descendants(pid: int) -> list[int]:
         return [pid]
 
 
+def _recorded_pids(connection: sqlite3.Connection) -> list[tuple[int, str, int]]:
+    """(spawner id, user name, pid) of each spawner whose state records a pid."""
+    rows = connection.execute(
+        "SELECT spawners.id, users.name, spawners.state FROM spawners "
+        "JOIN users ON spawners.user_id = users.id WHERE spawners.state IS NOT NULL"
+    ).fetchall()
+    recorded = []
+    for spawner, user, state in rows:
+        try:
+            pid = json.loads(state).get("pid")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(pid, int):
+            recorded.append((spawner, user, pid))
+    return recorded
+
+
 def server_pids(data: HubData) -> dict[str, int]:
     """The pid of each user's running server, as the hub's database records it."""
     database = data.root / DATABASE
@@ -74,21 +93,32 @@ def server_pids(data: HubData) -> dict[str, int]:
         return {}
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
-        rows = connection.execute(
-            "SELECT users.name, spawners.state FROM spawners "
-            "JOIN users ON spawners.user_id = users.id WHERE spawners.state IS NOT NULL"
-        ).fetchall()
+        recorded = _recorded_pids(connection)
     finally:
         connection.close()
-    pids = {}
-    for user, state in rows:
-        try:
-            pid = json.loads(state).get("pid")
-        except (ValueError, AttributeError):
-            continue
-        if isinstance(pid, int) and running(pid, SERVER_MARK):
-            pids[user] = pid
-    return pids
+    return {user: pid for _, user, pid in recorded if running(pid, SERVER_MARK)}
+
+
+def forget_stale_servers(data: HubData) -> list[str]:
+    """Clear the recorded pid of each server that no longer runs; return those users' names.
+
+    JupyterHub adopts a server at start if any process has its recorded pid: after a reboot an
+    unrelated process with a reused pid would pass for the learner's server (her requests then
+    go to a port nothing serves). Run only while the hub is stopped.
+    """
+    database = data.root / DATABASE
+    if not database.is_file():
+        return []
+    connection = sqlite3.connect(database)
+    try:
+        stale = [(spawner, user) for spawner, user, pid in _recorded_pids(connection)
+                 if not running(pid, SERVER_MARK)]
+        with connection:
+            connection.executemany("UPDATE spawners SET state = '{}' WHERE id = ?",
+                                   [(spawner,) for spawner, _ in stale])
+    finally:
+        connection.close()
+    return [user for _, user in stale]
 
 
 def hub_running(data: HubData) -> int | None:

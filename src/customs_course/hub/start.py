@@ -19,7 +19,7 @@ from customs_course.hub.accounts import (
     missing_accounts,
 )
 from customs_course.hub.datadir import HubData, prepare
-from customs_course.hub.lifecycle import forget_stale_proxy, hub_running
+from customs_course.hub.lifecycle import forget_stale_proxy, forget_stale_servers, hub_running
 
 PROXY = "configurable-http-proxy"
 
@@ -163,6 +163,7 @@ def prepare_hub(options: HubOptions) -> tuple[HubData, dict]:
     import_roster(options.roster, course_root=data.course)
     prepare(data, options.course.resolve(), options.instructor)  # the gradebook: instructor's
     forget_stale_proxy(data)
+    forget_stale_servers(data)
     return data, write_settings(options, data, learners, proxy)
 
 
