@@ -146,3 +146,26 @@ def test_are_intake_and_results_folders_kept_out_of_git(course):
     grading = GradingCourse.open(course)
     for folder in (grading.intake("ps1").parent, grading.results("ps1").parent):
         assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_does_a_full_disk_leave_the_manifest_without_a_half_line(tmp_path, monkeypatch):
+    import errno
+
+    from customs_course.grading import intake
+
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_bytes(b'{"a": 1}\n')
+    real_write = os.write
+
+    def write_then_fill(fd, data):
+        if len(data) > 4:
+            return real_write(fd, bytes(data[:4]))  # part of the line fits
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(intake.os, "write", write_then_fill)
+    with pytest.raises(OSError, match="No space"):
+        intake._append_whole(manifest, b'{"b": 2}\n{"c": 3}\n')
+    assert manifest.read_bytes() == b'{"a": 1}\n'
+    monkeypatch.setattr(intake.os, "write", real_write)
+    intake._append_whole(manifest, b'{"b": 2}\n')
+    assert manifest.read_bytes() == b'{"a": 1}\n{"b": 2}\n'

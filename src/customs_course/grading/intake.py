@@ -269,13 +269,29 @@ def collect_submissions(
         log = [{"file": label, "refused": why} for label, why in found.refused]
         _file(course, layout, found.candidates, student_ids, report, log, screen)
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    manifest = intake / "manifest.jsonl"
-    with manifest.open("a", encoding="utf-8") as handle:
-        for record in log:
-            record = {"time": now, "source": str(source), **record}
-            record["file"], record["source"] = printable(record["file"]), printable(str(source))
-            handle.write(json.dumps(record, sort_keys=True) + "\n")
+    lines = []
+    for record in log:
+        record = {"time": now, "source": str(source), **record}
+        record["file"], record["source"] = printable(record["file"]), printable(str(source))
+        lines.append(json.dumps(record, sort_keys=True) + "\n")
+    _append_whole(intake / "manifest.jsonl", "".join(lines).encode("utf-8"))
     return report
+
+
+def _append_whole(path: Path, data: bytes) -> None:
+    """Append ``data`` to ``path`` entirely or not at all: a full disk leaves no half line."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        start = os.fstat(fd).st_size
+        rest = memoryview(data)
+        try:
+            while rest:
+                rest = rest[os.write(fd, rest):]
+        except BaseException:
+            os.ftruncate(fd, start)
+            raise
+    finally:
+        os.close(fd)
 
 
 def _file(course, layout, candidates, student_ids, report: CollectReport, log: list,
