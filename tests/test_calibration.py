@@ -276,14 +276,14 @@ def test_does_the_seed_column_count_a_value_on_the_bound_as_met(monkeypatch, cap
     assert main(["datasets", "calibrate", "--edition", "small", "--seeds", "5", "6"]) == 0
     out = capsys.readouterr().out
     assert asked == [("small", [5, 6])]
-    assert "other seeds" in out and "0.990 to 1.000 (1/2 met)" in out
+    assert "other seeds" in out and "0.990 to 1.000, mean 0.995 (1/2 met)" in out
 
 
 def test_do_other_seeds_inform_without_changing_the_verdict(monkeypatch, capsys):
     fake_rows(monkeypatch, 0.5)
     monkeypatch.setattr(cal, "seed_figures", lambda edition, seeds: {"x": [2.0]})
     assert main(["datasets", "calibrate", "--seeds", "5"]) == 1
-    assert "2.000 to 2.000 (1/1 met)" in capsys.readouterr().out
+    assert "2.000 to 2.000, mean 2.000 (1/1 met)" in capsys.readouterr().out
 
 
 def test_does_the_report_leave_the_seed_column_out_unless_asked(monkeypatch, capsys):

@@ -567,7 +567,8 @@ def seed_figures(edition: str, seeds: Sequence[int]) -> dict[str, list[float]]:
 
 def _spread_text(target: Target, values: Sequence[float]) -> str:
     met = sum(bool(target.holds(v)) for v in values)
-    span = f"{target.fmt.format(min(values))} to {target.fmt.format(max(values))}"
+    span = (f"{target.fmt.format(min(values))} to {target.fmt.format(max(values))}, "
+            f"mean {target.fmt.format(float(np.mean(values)))}")
     return span if target.holds(values[0]) is None else f"{span} ({met}/{len(values)} met)"
 
 
