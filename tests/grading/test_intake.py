@@ -148,24 +148,25 @@ def test_are_intake_and_results_folders_kept_out_of_git(course):
         assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
-def test_does_a_full_disk_leave_the_manifest_without_a_half_line(tmp_path, monkeypatch):
-    import errno
-
-    from customs_course.grading import intake
+def test_does_a_full_disk_leave_the_manifest_without_a_half_line(tmp_path):
+    """The write runs out of room midway (a file size limit stands in for a full disk)."""
+    import subprocess
+    import sys
 
     manifest = tmp_path / "manifest.jsonl"
     manifest.write_bytes(b'{"a": 1}\n')
-    real_write = os.write
-
-    def write_then_fill(fd, data):
-        if len(data) > 4:
-            return real_write(fd, bytes(data[:4]))  # part of the line fits
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(intake.os, "write", write_then_fill)
-    with pytest.raises(OSError, match="No space"):
-        intake._append_whole(manifest, b'{"b": 2}\n{"c": 3}\n')
+    script = f"""
+import resource, signal
+from pathlib import Path
+from customs_course.grading.intake import _append_whole
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # then a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (14, 14))  # room for 5 of the 18 new bytes
+_append_whole(Path({str(manifest)!r}), b'{{"b": 2}}\\n{{"c": 3}}\\n')
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode != 0 and "File too large" in result.stderr, result.stderr
     assert manifest.read_bytes() == b'{"a": 1}\n'
-    monkeypatch.setattr(intake.os, "write", real_write)
-    intake._append_whole(manifest, b'{"b": 2}\n')
+    from customs_course.grading.intake import _append_whole
+
+    _append_whole(manifest, b'{"b": 2}\n')
     assert manifest.read_bytes() == b'{"a": 1}\n{"b": 2}\n'
