@@ -122,3 +122,31 @@ def test_does_the_fingerprint_follow_the_framework_and_the_self_check_answers(mo
             b"#changed" if self.name == name else b""))
         assert course_fingerprint() != before, changed
         monkeypatch.setattr(Path, "read_bytes", read)
+
+
+def test_does_a_kernel_start_wait_until_the_kernel_started_before_has_bound_its_ports(tmp_path):
+    # two kernels started together can pick the same free port; the loser's client then hung
+    # the book build for ever, so a worker holds the lock from choosing ports to the kernel's
+    # first reply
+    import threading
+
+    ok = tmp_path / "01_ok.md"
+    ok.write_text(LESSON_HEADER + "```{code-cell} ipython3\n6 * 7\n```\n")
+    broken = tmp_path / "02_broken.md"
+    broken.write_text(LESSON_HEADER + "```{code-cell} ipython3\nraise ValueError('x')\n```\n")
+    lock = execution_cache._KERNEL_START
+    results = []
+    assert lock.acquire(timeout=30)  # another worker's kernel is starting
+    run = threading.Thread(target=lambda: results.append(execution_cache._execute(ok, 60)))
+    run.start()
+    run.join(timeout=3)
+    assert run.is_alive() and not results, "the kernel started while another was starting"
+    lock.release()
+    run.join(timeout=120)
+    assert results and results[0][2] is None
+    assert lock.acquire(block=False), "the lock stayed held after the kernel started"
+    lock.release()
+    _, _, error = execution_cache._execute(broken, 60)
+    assert "ValueError" in error
+    assert lock.acquire(block=False), "a failing lesson kept the lock"
+    lock.release()

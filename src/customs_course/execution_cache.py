@@ -10,7 +10,9 @@ Sphinx's saved environment, which would otherwise not even re-read an unchanged 
 Jupyter Book executes lessons one after another while it reads them; ``execute_in_parallel``
 runs the lessons that have no current result in parallel processes first and stores each result
 exactly as myst-nb would, so the build then only reads them. A lesson that fails is not stored:
-the build executes it again and reports the error.
+the build executes it again and reports the error. The kernels start one at a time (two
+started together can take the same port, and the loser's client would wait for ever); the
+lessons then run side by side.
 
 ``python -m customs_course.execution_cache BUILD_DIR [SOURCE_DIR]`` prepares the build folder
 (the book's ``_build``) and runs the lessons of the book's source folder before a build.
@@ -19,6 +21,7 @@ the build executes it again and reports the error.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import shutil
 import sys
@@ -27,6 +30,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 from customs_course.paths import repo_root
 
@@ -130,15 +135,50 @@ def read_lesson(path: Path) -> nbformat.NotebookNode:
     return read_myst_markdown_notebook(path.read_text(encoding="utf-8"))
 
 
-def _execute(path: Path, timeout: int):
-    from jupyter_cache.executors.utils import single_nb_execution
+#: Held by one worker from choosing its kernel's ports until the kernel has bound them. Two
+#: kernels started at the same instant can pick the same free port: the loser dies, and its
+#: client then waits for ever on a socket that has no kernel behind it.
+_KERNEL_START = multiprocessing.Lock()
 
+
+def _share_kernel_start(lock) -> None:
+    global _KERNEL_START
+    _KERNEL_START = lock
+
+
+class _OneKernelStartAtATime(NotebookClient):
+    """nbclient's client, holding :data:`_KERNEL_START` from starting its kernel until it has
+    heard from the kernel."""
+
+    async def async_start_new_kernel(self, **kwargs):
+        _KERNEL_START.acquire()
+        try:
+            await super().async_start_new_kernel(**kwargs)
+        except BaseException:
+            _KERNEL_START.release()
+            raise
+
+    async def async_start_new_kernel_client(self):
+        try:
+            return await super().async_start_new_kernel_client()
+        finally:
+            _KERNEL_START.release()
+
+
+def _execute(path: Path, timeout: int):
+    """Execute one lesson as myst-nb's cache executor does (jupyter-cache's
+    ``single_nb_execution``), its kernel started when no other is starting."""
     notebook = read_lesson(path)
-    result = single_nb_execution(
-        notebook, cwd=str(path.parent), allow_errors=False, timeout=timeout, meta_override=True
-    )
-    error = f"{type(result.err).__name__}: {result.err}" if result.err else None
-    return notebook, result.time, error
+    client = _OneKernelStartAtATime(
+        notebook, timeout=timeout, allow_errors=False, record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}})
+    started = time.perf_counter()
+    try:
+        client.execute()
+        error = None
+    except (CellExecutionError, CellTimeoutError) as err:
+        error = f"{type(err).__name__}: {err}"
+    return notebook, time.perf_counter() - started, error
 
 
 def execute_in_parallel(
@@ -163,7 +203,9 @@ def execute_in_parallel(
     if not pending:
         return outcome
     workers = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(max_workers=min(workers, len(pending))) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(pending)),
+                             initializer=_share_kernel_start,
+                             initargs=(multiprocessing.Lock(),)) as pool:
         futures = {path: pool.submit(_execute, path, timeout) for path in pending}
         for path, future in futures.items():
             notebook, seconds, error = future.result()
