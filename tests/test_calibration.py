@@ -304,13 +304,7 @@ def test_does_the_editions_own_seed_give_the_editions_figures():
 # --- the medium edition against every target ----------------------------------------------
 
 #: Targets the medium edition does not meet yet, with the reason (issue 13 stays open for them).
-KNOWN_MISSES: dict[str, str] = {
-    "selection_bias_cost": "learning only from rule-selected controls costs 0.068 of precision at "
-                           "5% (target >= 0.10) against a random audit that finds frauds as "
-                           "often as the data's own random audits (0.51), both sides learning "
-                           "frauds found; 0.055 to 0.088 over five other seeds "
-                           "(`calibrate --seeds`)",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -335,6 +335,56 @@ def test_does_the_brief_check_each_answer_from_the_instructors_source_only(brief
     assert "Model answer" in template and html.count("Model answer") == 1
 
 
+#: Each number question of the brief: what its grading note tells the grader to read. New
+#: sandbox data change the tables, and a key left behind marks the honest reading wrong
+#: (Chart 2b's uncontrolled share moved from 22.5 to 45.7 when AEOs got a green lane).
+READINGS = {
+    "q2_green_median": lambda ns: ns["table_1"].loc["green", "median (hours)"],
+    "q4_unseen_revenue": lambda ns: ns["revenue_shares"]["uncontrolled lines"],
+    "q5_revenue_at_10": lambda ns: ns["table_3"].loc["the model, top 10%",
+                                                    "revenue at risk found (%)"],
+}
+
+
+@pytest.fixture(scope="module")
+def brief_numbers(brief_page):
+    numbers = {}
+    notebook = __import__("nbformat").read(BRIEF, 4)
+    for answer in brief_page.manual_answers(notebook)[:7]:  # the 8th is the brief itself
+        _, entry, _ = brief_page.question_entry("brief", answer)
+        if entry["kind"] == "number":
+            numbers[answer["id"]] = brief_page.ANSWER.search(answer["solution"]).group(1)
+    return numbers
+
+
+@pytest.fixture(scope="module")
+def brief_tables():
+    """The brief's code cells run as a reader runs them (charts drawn off screen)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    namespace: dict = {}
+    for cell in __import__("nbformat").read(BRIEF, 4).cells:
+        if cell.cell_type == "code":
+            exec(compile(cell.source, str(BRIEF), "exec"), namespace)  # our own notebook
+    return namespace
+
+
+def test_has_every_number_question_of_the_brief_a_reading(brief_numbers):
+    assert set(brief_numbers) == set(READINGS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", sorted(READINGS))
+def test_is_the_number_in_the_briefs_key_the_one_its_table_shows(brief_numbers, brief_tables,
+                                                                 question):
+    key = brief_numbers[question]
+    decimals = len(key.partition(".")[2])
+    shown = round(float(READINGS[question](brief_tables)), decimals)
+    assert float(key) == pytest.approx(shown, abs=10 ** -decimals / 2), (
+        f"{question}: the key says {key}, the table shows {shown}")
+
+
 def test_is_the_brief_check_left_out_unless_asked_for_by_name(brief_page, monkeypatch):
     monkeypatch.delenv(brief_page.SWITCH, raising=False)
     assert not brief_page.self_study_on()
@@ -360,7 +410,7 @@ def test_does_a_reader_alone_see_the_model_brief_only_after_writing_one(browser,
     first.locator("button").click()
     first.locator("[role=status]").filter(has_text="Correct").wait_for(timeout=5000)
     number = form_of(page, "brief-l1-q2_green_median")
-    number.locator("input[type=text]").fill("13.1")  # one unit of its precision away counts
+    number.locator("input[type=text]").fill("12.8")  # one unit of its precision away counts
     number.locator("input[type=text]").press("Enter")
     number.locator("[role=status]").filter(has_text="Correct").wait_for(timeout=5000)
 

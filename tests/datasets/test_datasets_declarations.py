@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from customs_course.datasets import load_card
-from customs_course.datasets._world import registry
+from customs_course.datasets._world import get_world, registry
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,32 @@ def test_is_the_random_audit_a_flagged_uniform_sample(df):
     rate = fraud[head.loc[random, "declaration_id"]].mean()
     assert abs(rate - fraud.mean()) < 0.3 * fraud.mean()
     assert fraud[head.loc[head["selection"] == "rule", "declaration_id"]].mean() > 2 * rate
+
+
+def test_are_aeo_declarations_controlled_only_by_the_random_audit(df):
+    head = df.drop_duplicates("declaration_id")
+    importers = get_world().importers.set_index("id")
+    aeo = head["importer_id"].astype(str).map(importers["aeo"]).astype(bool)
+    assert 0.2 < aeo.mean() < 0.45  # a segment the rules never see, not a corner
+    assert not (aeo & head["selection"].eq("rule")).any()
+    audited = head["selection"].eq("random")
+    assert abs(audited[aeo].mean() - audited[~aeo].mean()) < 0.015  # the audit ignores status
+    # other importers are still chosen by the rules
+    assert head.loc[~aeo, "selection"].eq("rule").mean() > 0.05
+    # as the card says: AEO lines carry fraud about as often as the others (large lines)
+    line_aeo = df["importer_id"].astype(str).map(importers["aeo"]).astype(bool)
+    fraud = df["fraud_type"] != "none"
+    assert 0.8 < fraud[line_aeo].mean() / fraud[~line_aeo].mean() < 1.25
+
+
+def test_is_a_value_under_one_dollar_never_rounded_to_nothing():
+    # heaping rounds many invoice values to whole dollars; a cut below 1 dollar keeps its cents
+    from customs_course.datasets.declarations import _round_values
+
+    fob = np.array([0.3] * 1_000 + [1.4] * 1_000)
+    rounded = _round_values(fob, np.random.default_rng(0))
+    assert (rounded[:1_000] == 0.3).all()
+    assert (rounded[1_000:] == 1.0).any()  # whole dollars still heaped from 1 dollar up
 
 
 def test_are_masses_heaped_and_a_few_values_missing_as_the_card_says(df):

@@ -16,8 +16,8 @@ PARAMS = {
     # values: log-normal body, Pareto top tail, nothing above the cap
     "values": {"median_usd": 2500.0, "sigma": 3.55, "tail_start_usd": 2_000_000.0,
                "tail_index": 1.3, "max_usd": 75_000_000.0},
-    "price_noise_sigma": 0.7,
-    "legitimate_discount": {"share": 0.04, "factor_low": 0.3, "factor_high": 0.8},
+    "price_noise_sigma": 0.8,
+    "legitimate_discount": {"share": 0.06, "factor_low": 0.3, "factor_high": 0.8},
     # dirt, as real declarations have it
     "dirt": {"mass_whole_kg_share": 0.8, "mass_zero_share": 0.009,
              "quantity_missing_share": 0.005, "fob_round_hundreds_share": 0.25,
@@ -33,9 +33,9 @@ PARAMS = {
     "origin_new_hub": {"base": 0.12, "starts": 0.5, "hub": "MY", "sources": ["CN", "HK"],
                        "chapters": [61, 62, 64, 85, 94, 95]},
     "importers": {"class_shares": [0.8, 0.17, 0.03], "class_multipliers": [0.5, 2.0, 4.0],
-                  "favourite_fraud_multiplier": 1.6, "other_fraud_multiplier": 0.7,
-                  "aeo_multiplier": 0.4, "complicit_declarant_share": 0.05,
-                  "complicit_declarant_multiplier": 4.0, "value_exponent": 0.35},
+                  "favourite_fraud_multiplier": 1.3, "other_fraud_multiplier": 0.7,
+                  "aeo_multiplier": 0.7, "complicit_declarant_share": 0.05,
+                  "complicit_declarant_multiplier": 4.0, "value_exponent": 0.4},
     # the administration's controls
     "selectivity": {"high_risk_chapters": [22, 24, 33, 61, 62, 64, 71, 85, 87],
                     "watch_origins": ["CN", "HK", "VN", "MY"], "low_price_ratio": 0.4,
@@ -47,5 +47,5 @@ PARAMS = {
                               "misclassification": {"yellow": 0.25, "red": 0.6},
                               "origin": {"yellow": 0.3, "red": 0.45}},
     "procedural_irregularity_share": 0.03,
-    "procedural_route_sigma": 1.2,
+    "procedural_route_sigma": 1.5,
 }

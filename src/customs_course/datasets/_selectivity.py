@@ -5,7 +5,8 @@ kept in time order and refreshed at the start of each month (:class:`History`), 
 made block by block with the same result as in one piece. Intelligence (tips, manifests, the
 officer's judgement) is information the data does not hold: it raises the score of some fraud
 declarations and adds noise to every decision. A random audit, flagged ``selection == 'random'``,
-controls a small uniform sample whatever the score.
+controls a small uniform sample whatever the score. Authorised economic operators (AEO) are in a
+green lane: the rules never select their declarations, only the random audit controls them.
 """
 
 from __future__ import annotations
@@ -76,8 +77,7 @@ def channels(world, line_score, decl, importer, has_fraud, history: History, rng
     starts = np.concatenate([[0], np.flatnonzero(np.diff(decl)) + 1])
     n = len(starts)
     score = (np.maximum.reduceat(line_score, starts)
-             + s["history_weight"] * history.hit_rate(importer)
-             - 1.5 * world.importers["aeo"].to_numpy()[importer])
+             + s["history_weight"] * history.hit_rate(importer))
     tip = has_fraud & (rng.random(n) < s["intelligence_share"])
     score = score + s["intelligence_weight"] * tip + rng.normal(0, s["officer_noise_sigma"], n)
 
@@ -87,6 +87,8 @@ def channels(world, line_score, decl, importer, has_fraud, history: History, rng
     draw = rng.random(n)
     channel = np.where(draw < logistic(s["red_threshold"]), RED,
                        np.where(draw < logistic(s["control_threshold"]), YELLOW, GREEN))
+    # AEOs' green lane: what the rules, tips and officers chose is set aside
+    channel = np.where(world.importers["aeo"].to_numpy()[importer], GREEN, channel)
     audit = rng.random(n) < s["random_audit_share"]
     audit_red = rng.random(n) < s["random_audit_red_share"]
     channel = np.where(audit, np.where(audit_red, RED, YELLOW), channel).astype(np.int8)

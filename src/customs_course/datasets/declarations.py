@@ -131,7 +131,8 @@ def _round_values(fob: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     d = PARAMS["dirt"]
     r = rng.random(len(fob))
     hundreds = (fob >= 1000) & (r < d["fob_round_hundreds_share"])
-    units = ~hundreds & (r < d["fob_round_hundreds_share"] + d["fob_round_units_share"])
+    units = ~hundreds & (fob >= 1) & (
+        r < d["fob_round_hundreds_share"] + d["fob_round_units_share"])
     out = np.where(hundreds, np.round(fob, -2), np.where(units, np.round(fob), np.round(fob, 2)))
     return np.maximum(out, 0.01)
 
