@@ -13,6 +13,7 @@ import json
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 from browser_support import needs_chromium
 from test_book import built_book, site  # noqa: F401  (fixtures: the book, served on loopback)
@@ -319,11 +320,17 @@ def brief_page():
     return brief_self_study
 
 
-def test_does_the_brief_check_each_answer_from_the_instructors_source_only(brief_page):
+@pytest.fixture(scope="module")
+def brief_notebook():
+    return nbformat.read(BRIEF, 4)
+
+
+def test_does_the_brief_check_each_answer_from_the_instructors_source_only(brief_page,
+                                                                         brief_notebook):
     html = brief_page.self_study_html(BRIEF, "brief-l1")
     data = widgets(html)
     assert len(data) == 7
-    for answer in brief_page.manual_answers(__import__("nbformat").read(BRIEF, 4))[:7]:
+    for answer in brief_page.manual_answers(brief_notebook)[:7]:
         entry = data[f"brief-l1-{answer['id']}"]
         assert set(entry) <= PUBLIC_KEYS
         right = brief_page.ANSWER.search(answer["solution"]).group(1)
@@ -347,10 +354,9 @@ READINGS = {
 
 
 @pytest.fixture(scope="module")
-def brief_numbers(brief_page):
+def brief_numbers(brief_page, brief_notebook):
     numbers = {}
-    notebook = __import__("nbformat").read(BRIEF, 4)
-    for answer in brief_page.manual_answers(notebook)[:7]:  # the 8th is the brief itself
+    for answer in brief_page.manual_answers(brief_notebook)[:7]:  # the 8th is the brief itself
         _, entry, _ = brief_page.question_entry("brief", answer)
         if entry["kind"] == "number":
             numbers[answer["id"]] = brief_page.ANSWER.search(answer["solution"]).group(1)
@@ -358,13 +364,13 @@ def brief_numbers(brief_page):
 
 
 @pytest.fixture(scope="module")
-def brief_tables():
+def brief_tables(brief_notebook):
     """The brief's code cells run as a reader runs them (charts drawn off screen)."""
     import matplotlib
 
     matplotlib.use("Agg")
     namespace: dict = {}
-    for cell in __import__("nbformat").read(BRIEF, 4).cells:
+    for cell in brief_notebook.cells:
         if cell.cell_type == "code":
             exec(compile(cell.source, str(BRIEF), "exec"), namespace)  # our own notebook
     return namespace
